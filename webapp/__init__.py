@@ -1,0 +1,109 @@
+"""消保通 (Xiaobao): the application factory."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+from webapp import config as config_module
+from webapp import db, i18n
+# The package namespace also holds submodules (webapp.htmx …): use the extensions through their module.
+from webapp import extensions as ext
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+    "worker-src": "'self'",
+    "manifest-src": "'self'",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, with `config` overriding for tests."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(config_module.INSTANCE))
+    app.config.update(config_module.from_env())
+    app.config.update(config or {})
+    db.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects of webapp.extensions to this app."""
+    from webapp.assets import asset_url
+    from webapp.auth.session import load_user, unauthorized
+
+    ext.login_manager.init_app(app)
+    ext.login_manager.user_loader(load_user)
+    ext.login_manager.unauthorized_handler(unauthorized)
+    ext.csrf.init_app(app)
+    ext.babel.init_app(app, locale_selector=i18n.select_locale,
+                   timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    ext.limiter.init_app(app)
+    ext.htmx.init_app(app)
+    ext.talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+    app.after_request(i18n.remember_lang)
+    app.after_request(_cache_headers)
+
+    @app.context_processor
+    def shell_context() -> dict:
+        return {
+            "lang": i18n.current_lang(),
+            "text_size": i18n.text_size(),
+            "asset_url": asset_url,
+            "current_user": current_user,
+            "city_name": app.config["CITY_NAME"],
+        }
+
+
+def _cache_headers(response):
+    # Assets carry their content hash in ?v=, so they can be cached for a year.
+    if request.path.startswith("/static/") and request.args.get("v"):
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount each area's routes."""
+    from webapp.auth.routes import bp as auth_bp
+    from webapp.complaints.routes import bp as complaints_bp
+    from webapp.media.routes import bp as media_bp
+    from webapp.merchants.routes import bp as merchants_bp
+    from webapp.shell import bp as shell_bp
+
+    for bp in (shell_bp, auth_bp, complaints_bp, media_bp, merchants_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Error pages for 4xx and 500, full page or htmx fragment, in both languages."""
+    from webapp.errors import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    """flask commands: demo data, create-user."""
+    from webapp.cli import register
+
+    register(app)

@@ -1,0 +1,10 @@
+"""Imports every area's table models so SQLModel.metadata is complete (Alembic, tests)."""
+from sqlmodel import SQLModel
+
+from webapp.audit import AuditLog  # noqa: F401
+from webapp.auth.models import District, User  # noqa: F401
+from webapp.complaints.models import Category, Complaint, ComplaintEvent  # noqa: F401
+from webapp.media.models import Photo  # noqa: F401
+from webapp.merchants.models import Merchant  # noqa: F401
+
+metadata = SQLModel.metadata

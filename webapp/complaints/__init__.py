@@ -1,0 +1,1 @@
+"""Consumer complaints (投诉): filing, tracking and the lifecycle."""

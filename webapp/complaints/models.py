@@ -1,0 +1,62 @@
+"""Complaint, its timeline (ComplaintEvent) and the goods/services Category tree."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from webapp.auth.models import utcnow
+
+
+class Category(SQLModel, table=True):
+    """A goods or services category; two levels (商品/服务 → category)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    parent_id: int | None = Field(default=None, foreign_key="category.id", index=True)
+    name: str = Field(max_length=60)
+    name_en: str = Field(max_length=80, default="")
+    position: int = Field(default=0)
+
+
+class Complaint(SQLModel, table=True):
+    """A consumer's complaint against a merchant; money in integer fen, times in UTC."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_code: str = Field(max_length=10, unique=True)
+    client_uuid: str | None = Field(default=None, max_length=36, unique=True)
+    kind: str = Field(default="complaint", max_length=20)
+    state: str = Field(default="submitted", max_length=20, index=True)
+    channel: str = Field(default="web", max_length=20)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    category_id: int = Field(foreign_key="category.id", index=True)
+    problem_type: str = Field(max_length=30)
+    purchase_date: date | None = Field(default=None)
+    amount_fen: int | None = Field(default=None)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    desired_outcome: str = Field(max_length=20)
+    consumer_name: str = Field(max_length=40)
+    consumer_phone: str = Field(max_length=11, index=True)
+    consumer_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    consent_share: bool = Field(default=False)
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+    accept_due_on: date | None = Field(default=None)
+    deadline_source: str = Field(default="official", max_length=10)
+    version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """One entry of a complaint's timeline; `public` entries are shown to the consumer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    kind: str = Field(max_length=30)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    actor_label: str = Field(default="", max_length=60)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    public: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,162 @@
+"""Consumer routes: file a complaint, see the receipt, track it, add information, withdraw."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from webapp import workdays
+from webapp.auth.models import CONSUMER
+from webapp.complaints import policy, service, states
+from webapp.complaints.choices import ACTORS, CHANNELS, DESIRED_OUTCOMES, EVENT_KINDS, PROBLEM_TYPES
+from webapp.complaints.forms import form_context, reference_errors
+from webapp.complaints.models import Complaint
+from webapp.complaints.schemas import ComplaintCreate, InfoAdd, TrackLookup, today_shanghai
+from webapp.complaints.tracking import normalize
+from webapp.db import get_session
+from webapp.extensions import limiter
+from webapp.forms import FieldErrors, validate
+from webapp.htmx import redirect, render
+from webapp.media.uploads import process_uploads, storage
+
+bp = Blueprint("complaints", __name__)
+
+LABELS = {"states": states.LABELS, "events": EVENT_KINDS, "actors": ACTORS, "problems": PROBLEM_TYPES,
+          "outcomes": DESIRED_OUTCOMES, "channels": CHANNELS}
+
+
+def _new_form(values: dict, errors: dict, status: int = 200):
+    return render("complaints/new.html", "complaints/_form.html", status=status,
+                  **form_context(get_session(), values, errors))
+
+
+@bp.get("/complaints/new")
+def new():
+    """The complaint form, prefilled for a signed-in consumer."""
+    values = {"client_uuid": str(uuid.uuid4())}
+    if current_user.is_authenticated and current_user.role == CONSUMER:
+        values.update(consumer_name=current_user.display_name, consumer_phone=current_user.phone or "")
+    return _new_form(values, {})
+
+
+@bp.post("/complaints")
+@limiter.limit("30 per hour", methods=["POST"])
+def create():
+    """File a complaint: validate everything, save all or nothing, then show the tracking code."""
+    values = request.form.to_dict()
+    data, errors = validate(ComplaintCreate, values)
+    photos, photo_error = process_uploads(request.files.getlist("photos"))
+    if photo_error:
+        errors["photos"] = photo_error
+    if errors:
+        return _new_form(values, errors, 422)
+    session = get_session()
+    actor = current_user if current_user.is_authenticated else None
+    try:
+        complaint, _created = service.create_complaint(session, actor, data, photos, storage())
+        session.commit()
+    except FieldErrors as exc:
+        session.rollback()
+        return _new_form(values, reference_errors(exc.errors), 422)
+    except IntegrityError:
+        # Two submissions of the same form raced: the first one won, show it.
+        session.rollback()
+        complaint = service.find_by_client_uuid(session, data.client_uuid)
+        if complaint is None:
+            raise
+    policy.remember_tracked(complaint.id)
+    return redirect(url_for("complaints.receipt", code=complaint.tracking_code))
+
+
+@bp.get("/complaints/<code>/receipt")
+def receipt(code: str):
+    """The tracking code, large, with the next statutory step and its date."""
+    complaint = policy.get_complaint_or_404(code, "view")
+    remaining = workdays.workdays_between(today_shanghai(), complaint.accept_due_on)
+    return render("complaints/receipt.html", complaint=complaint, remaining=remaining,
+                  steps=workdays.ACCEPT_DECISION_WORKDAYS)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+def track():
+    """Find a complaint by tracking code and the phone's last four digits."""
+    values = request.form.to_dict() if request.method == "POST" else {"code": request.args.get("code", "")}
+    if request.method == "GET":
+        return render("complaints/track.html", "complaints/_track_form.html", values=values, errors={})
+    data, errors = validate(TrackLookup, values)
+    code = normalize(values.get("code", ""))
+    if code is None:
+        errors["code"] = _("This tracking code is not valid: please check each character.")
+    complaint = None
+    if not errors:
+        complaint = service.lookup(get_session(), code, data.phone_last4)
+        if complaint is None:
+            errors["code"] = _("No complaint matches this code and these digits.")
+    if errors:
+        return render("complaints/track.html", "complaints/_track_form.html", status=422,
+                      values=values, errors=errors)
+    policy.remember_tracked(complaint.id)
+    return redirect(url_for("complaints.detail", code=complaint.tracking_code))
+
+
+def _detail(complaint: Complaint, errors: dict | None = None, values: dict | None = None, status=200):
+    session = get_session()
+    return render("complaints/detail.html", "complaints/_detail.html", status=status,
+                  complaint=complaint, events=service.timeline(session, complaint),
+                  photos=service.photos_of(session, complaint), labels=LABELS,
+                  is_open=complaint.state in states.OPEN_STATES,
+                  remaining=workdays.workdays_between(today_shanghai(), complaint.accept_due_on)
+                  if complaint.accept_due_on else None,
+                  errors=errors or {}, values=values or {})
+
+
+@bp.get("/track/<code>")
+def detail(code: str):
+    """The complaint's status and timeline, for the person who filed it."""
+    return _detail(policy.get_complaint_or_404(code, "view"))
+
+
+@bp.post("/track/<code>/info")
+def add_info(code: str):
+    """Add a note and photos to an open complaint."""
+    complaint = policy.get_complaint_or_404(code, "add_info")
+    values = request.form.to_dict()
+    data, errors = validate(InfoAdd, values)
+    photos, photo_error = process_uploads(request.files.getlist("photos"))
+    if photo_error:
+        errors["photos"] = photo_error
+    if not errors and not data.note and not photos:
+        errors["note"] = _("Write something or attach a photo.")
+    if errors:
+        return _detail(complaint, errors, values, 422)
+    session = get_session()
+    actor = current_user if current_user.is_authenticated else None
+    service.add_info(session, actor, complaint, data.note, photos, storage())
+    session.commit()
+    return redirect(url_for("complaints.detail", code=complaint.tracking_code))
+
+
+@bp.post("/track/<code>/withdraw")
+def withdraw(code: str):
+    """Withdraw an open complaint (撤诉)."""
+    complaint = policy.get_complaint_or_404(code, "withdraw")
+    session = get_session()
+    actor = current_user if current_user.is_authenticated else None
+    reason = request.form.get("reason", "").strip()[:500]
+    service.withdraw(session, actor, complaint, reason)
+    session.commit()
+    return redirect(url_for("complaints.detail", code=complaint.tracking_code))
+
+
+@bp.get("/my/complaints")
+@login_required
+def mine():
+    """A signed-in consumer's complaints (我的投诉)."""
+    if current_user.role != CONSUMER:
+        abort(403)
+    return render("complaints/mine.html", complaints=service.of_consumer(get_session(), current_user),
+                  labels=LABELS)

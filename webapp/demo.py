@@ -1,0 +1,142 @@
+"""Load the demo city: safe to run any number of times (everything is found before it is added)."""
+from __future__ import annotations
+
+import io
+import random
+import uuid
+from datetime import timedelta
+
+from PIL import Image, ImageDraw, ImageFont
+from sqlmodel import Session, select
+
+from webapp import demo_data, workdays
+from webapp.auth.models import District, User, utcnow
+from webapp.complaints import service as complaints
+from webapp.complaints import states
+from webapp.complaints.models import Category, Complaint, ComplaintEvent
+from webapp.complaints.schemas import ComplaintCreate
+from webapp.media.photos import process_photo
+from webapp.media.storage import LocalStorage
+from webapp.merchants.models import Merchant
+
+NAMESPACE = uuid.UUID("6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f")
+FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+# How far along each demo complaint is, and the public events that got it there.
+PATHS = {
+    states.SUBMITTED: [],
+    states.ACCEPTED: ["accepted"],
+    states.REJECTED: ["rejected"],
+    states.MEDIATING: ["accepted", "assigned", "mediation_step"],
+    states.RESOLVED: ["accepted", "assigned", "mediation_step", "resolved"],
+    states.MEDIATION_FAILED: ["accepted", "assigned", "mediation_failed"],
+    states.CLOSED: ["accepted", "assigned", "resolved", "closed"],
+    states.WITHDRAWN: ["withdrawn"],
+}
+NOTES = {
+    "rejected": "经审查,该纠纷已由人民法院受理,依法不予受理。",
+    "mediation_step": "已电话联系商家,商家同意核实情况并于三日内答复。",
+    "resolved": "经调解,商家同意退款并赔偿。",
+    "mediation_failed": "商家拒绝调解方案,建议消费者申请仲裁或向人民法院起诉。",
+    "withdrawn": "商家已主动退款,撤回投诉。",
+}
+
+
+def _get_or_add(session: Session, model, where: dict, **values):
+    row = session.exec(select(model).filter_by(**where)).first()
+    if row is None:
+        row = model(**where, **values)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _receipt_photo(text: str):
+    img = Image.new("RGB", (900, 1200), (250, 248, 240))
+    draw = ImageDraw.Draw(img)
+    try:
+        font = ImageFont.truetype(FONT, 44)
+    except OSError:
+        font = ImageFont.load_default()
+    draw.text((60, 60), "收 款 凭 据", font=font, fill=(30, 30, 30))
+    for i, line in enumerate(text.splitlines()):
+        draw.text((60, 180 + i * 70), line, font=font, fill=(60, 60, 60))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    buf.seek(0)
+    return process_photo(buf, max_bytes=10 * 2**20, max_pixels=50_000_000)
+
+
+def load_demo(session: Session, upload_dir: str) -> str:
+    """Add what is missing of the demo city and return a one-line summary."""
+    districts, categories, merchants = load_reference(session)
+    consumer = session.exec(select(User).where(User.role == "consumer")).first()
+    added = _demo_complaints(session, LocalStorage(upload_dir), merchants, categories, consumer)
+    session.flush()
+    return (f"demo city ready: {len(districts)} districts, {len(demo_data.USERS)} accounts, "
+            f"{len(merchants)} merchants, {len(categories)} categories, {added} complaints added")
+
+
+def load_reference(session: Session) -> tuple[dict, dict, list]:
+    """Districts, one account per role, the category tree and the merchants (no complaints)."""
+    districts = {code: _get_or_add(session, District, {"code": code}, name=name, name_en=en)
+                 for code, name, en in demo_data.DISTRICTS}
+    for username, name, role, dcode, phone in demo_data.USERS:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            user = User(username=username, display_name=name, role=role, phone=phone,
+                        district_id=districts[dcode].id if dcode else None)
+            user.set_password(demo_data.DEMO_PASSWORD)
+            session.add(user)
+    categories = {}
+    for position, (code, name, en, children) in enumerate(demo_data.CATEGORIES):
+        parent = _get_or_add(session, Category, {"code": code}, name=name, name_en=en, position=position)
+        for child_position, (child_code, child_name, child_en) in enumerate(children):
+            categories[child_code] = _get_or_add(session, Category, {"code": child_code}, name=child_name,
+                                                 name_en=child_en, parent_id=parent.id, position=child_position)
+    merchants = [_get_or_add(session, Merchant, {"name": name}, address=address, verified=True,
+                             district_id=districts[dcode].id, sector=sector)
+                 for name, address, dcode, sector in demo_data.MERCHANTS]
+    session.flush()
+    return districts, categories, merchants
+
+
+def _demo_complaints(session, storage, merchants, categories, consumer) -> int:
+    rng = random.Random(2026)
+    path_states = list(PATHS)
+    added = 0
+    for i in range(36):
+        client_uuid = str(uuid.uuid5(NAMESPACE, f"complaint-{i}"))
+        if complaints.find_by_client_uuid(session, client_uuid):
+            continue
+        cat_code, problem, outcome, text, amount = demo_data.STORIES[i % len(demo_data.STORIES)]
+        merchant = merchants[rng.randrange(len(merchants))]
+        days_ago = rng.randint(0, 120) if i >= 4 else i
+        state = path_states[i % len(path_states)] if days_ago > 3 else states.SUBMITTED
+        received = utcnow() - timedelta(days=days_ago, hours=rng.randint(0, 8))
+        data = ComplaintCreate.model_construct(
+            merchant_id=merchant.id, merchant_name=merchant.name, merchant_address=merchant.address,
+            district_id=merchant.district_id, category_id=categories[cat_code].id, problem_type=problem,
+            purchase_date=(received - timedelta(days=rng.randint(1, 30))).date(),
+            amount_fen=int(float(amount) * 100) if amount else None, description=text,
+            desired_outcome=outcome, consumer_name=("王女士" if i % 3 == 0 else rng.choice("张李刘陈杨黄") + "先生"),
+            consumer_phone=consumer.phone if i % 3 == 0 else f"139{rng.randint(10000000, 99999999)}",
+            consent_share=True, client_uuid=client_uuid)
+        photos = [_receipt_photo(f"{merchant.name}\n金额:{amount or '—'} 元")] if i < 6 else []
+        complaint, _ = complaints.create_complaint(session, consumer if i % 3 == 0 else None, data, photos, storage)
+        _backdate(session, complaint, received, state)
+        added += 1
+    return added
+
+
+def _backdate(session: Session, complaint: Complaint, received, state: str) -> None:
+    local = complaints.local_date(received)
+    due = workdays.deadline(local, workdays.ACCEPT_DECISION_WORKDAYS)
+    complaint.received_at, complaint.accept_due_on, complaint.deadline_source = received, due.due_on, due.source
+    complaint.state = state
+    for event in session.exec(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)):
+        event.created_at = received
+    for step, kind in enumerate(PATHS[state], start=1):
+        actor = "consumer" if kind == "withdrawn" else "staff"
+        session.add(ComplaintEvent(complaint_id=complaint.id, kind=kind, actor_label=actor,
+                                   note=NOTES.get(kind, ""), created_at=received + timedelta(days=step)))

@@ -1,0 +1,49 @@
+"""Validate form input through a pydantic schema and get per-field messages in the UI language."""
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class FieldErrors(Exception):
+    """Input that passed the schema but broke a rule checked against the data (e.g. unknown category)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind in {"missing", "string_too_short"} and error.get("input") in (None, ""):
+        return _("This field is required.")
+    if kind == "string_too_short":
+        return _("Please write at least %(n)s characters.", n=error["ctx"]["min_length"])
+    if kind == "string_too_long":
+        return _("Please keep it under %(n)s characters.", n=error["ctx"]["max_length"])
+    if kind in {"int_parsing", "int_type", "float_parsing"}:
+        return _("Please choose or enter a valid number.")
+    if kind in {"date_parsing", "date_from_datetime_parsing", "date_type"}:
+        return _("Please enter a valid date.")
+    if kind in {"literal_error", "enum"}:
+        return _("Please choose one of the options.")
+    return _("This value is not valid.")
+
+
+def validate(schema: type[T], data: dict) -> tuple[T | None, dict[str, str]]:
+    """Return (object, {}) when valid, else (None, {field: message})."""
+    cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+    try:
+        return schema.model_validate(cleaned), {}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "__all__"
+            errors.setdefault(field, _message(error))
+        return None, errors

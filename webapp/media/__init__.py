@@ -1,0 +1,1 @@
+"""Media handling: photo processing and content-addressed storage."""

@@ -1,0 +1,34 @@
+"""Photos are served only through here, to people allowed to see what they document."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, send_file
+from flask_login import current_user
+
+from webapp.complaints import policy
+from webapp.complaints.models import Complaint
+from webapp.db import get_session
+from webapp.media.models import Photo
+from webapp.media.uploads import storage
+
+bp = Blueprint("media", __name__)
+
+
+@bp.get("/photos/<int:photo_id>/<any(display, thumb):size>")
+def photo(photo_id: int, size: str):
+    """A complaint photo, or 404 for anyone who may not see that complaint."""
+    session = get_session()
+    row = session.get(Photo, photo_id)
+    complaint = session.get(Complaint, row.complaint_id) if row and row.complaint_id else None
+    if complaint is None or not policy.can(current_user, "view", complaint, policy.tracked_ids()):
+        abort(404)
+    key = row.display_key if size == "display" else row.thumb_key
+    try:
+        path = storage().path(key)
+    except ValueError:
+        abort(404)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=3600, etag=True, conditional=True)
+    # Personal data: the browser may keep it, shared caches may not.
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,54 @@
+"""The app shell: home page, preferences, offline page, manifest and service worker."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, make_response, render_template, request, url_for
+
+from webapp import i18n
+from webapp.assets import SHELL_ASSETS, asset_url, shell_version
+from webapp.auth.routes import _safe_next
+from webapp.htmx import redirect, render
+
+bp = Blueprint("shell", __name__)
+
+# Pages the service worker keeps so they open with no network after the first visit.
+SHELL_PAGES = ("/", "/complaints/new", "/track", "/offline")
+
+
+@bp.get("/")
+def home():
+    """Start page: file a complaint, track one, or go to one's work."""
+    return render("home.html")
+
+
+@bp.get("/offline")
+def offline():
+    """Shown by the service worker when a page is not cached and there is no network."""
+    return render("offline.html")
+
+
+@bp.get("/prefs/text")
+def text_size():
+    """Switch large text (适老化) on or off, then go back."""
+    size = "large" if request.args.get("size") == "large" else "normal"
+    response = redirect(_safe_next(request.args.get("next")))
+    return i18n.set_text_size(response, size)
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest, in the UI language."""
+    response = make_response(render_template("manifest.webmanifest", icon=asset_url))
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so it controls every page; never cached by HTTP."""
+    body = render_template("sw.js", version=shell_version(), pages=SHELL_PAGES,
+                           assets=[asset_url(a) for a in SHELL_ASSETS])
+    response = make_response(body)
+    response.mimetype = "application/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
