@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     ext.limiter.init_app(app)
     ext.htmx.init_app(app)
+    ext.compress.init_app(app)
     ext.talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],

@@ -55,5 +55,12 @@ def from_env() -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "webapp" / "translations"),
+        # gzip for every text response (pages, fragments, CSS, JS); weak phones on weak networks.
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_MIN_SIZE": 500,
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",
+                               "application/json", "application/manifest+json", "image/svg+xml"],
         "CITY_NAME": os.environ.get("CITY_NAME", "示范市"),
     }
