@@ -4,9 +4,12 @@ from __future__ import annotations
 import io
 import os
 import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from PIL import Image
 from sqlalchemy import create_engine, make_url, text
 from sqlmodel import Session, select
@@ -22,6 +25,17 @@ from webapp.media.storage import LocalStorage
 from webapp.migrate import upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PO = Path(__file__).resolve().parents[1] / "webapp/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogue():
+    """A fresh clone has no .mo until `make` compiles it: compile it here when missing or stale."""
+    mo = PO.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < PO.stat().st_mtime:
+        with PO.open("rb") as source, mo.open("wb") as target:
+            write_mo(target, read_po(source))
+    return mo
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 

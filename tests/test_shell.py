@@ -95,3 +95,31 @@ def test_unauthenticated_htmx_gets_hx_redirect(client, base_data):
     assert response.headers["HX-Redirect"].startswith("/login?next=")
     plain = client.get("/my/complaints")
     assert plain.status_code == 302 and "/login" in plain.headers["Location"]
+
+
+def test_server_error_page_saves_nothing(app, base_data):
+    bp = Blueprint("boom", __name__)
+
+    @bp.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    page = client.get("/boom")
+    assert page.status_code == 500 and b"<html" in page.data and b"kaboom" not in page.data
+    fragment = client.get("/boom?lang=en", headers={"HX-Request": "true"})
+    assert fragment.status_code == 500 and b"Something went wrong" in fragment.data and b"<html" not in fragment.data
+
+
+def test_rate_limit_page_in_both_languages(app_config, base_data):
+    from webapp import create_app
+    app_config["RATELIMIT_ENABLED"] = True
+    app = create_app(app_config)
+    client = app.test_client()
+    for _ in range(10):
+        client.post("/track?lang=en", data={"code": "x", "phone_last4": "1"})
+    limited = client.post("/track?lang=en", data={"code": "x", "phone_last4": "1"})
+    assert limited.status_code == 429 and b"Too many attempts" in limited.data
+    app.extensions["db_engine"].dispose()

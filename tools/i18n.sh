@@ -10,7 +10,7 @@ POT=$(mktemp --suffix=.pot)
 trap 'rm -f "$POT"' EXIT
 
 $PYBABEL -q extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-output --no-wrap \
-  --project=Xiaobao --copyright-holder=Xiaobao -o "$POT" .
+  --project=Xiaobao --version="$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)" --copyright-holder=Xiaobao -o "$POT" .
 if [[ -f "$PO" ]]; then
   # No fuzzy matching: a guessed translation of a changed string is worse than an empty one the test reports.
   $PYBABEL update -i "$POT" -d "$DIR" -l zh_Hans_CN --no-fuzzy-matching --ignore-obsolete --no-wrap

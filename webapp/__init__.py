@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from markupsafe import Markup
 from flask_login import current_user
 
 from webapp import config as config_module
@@ -74,7 +75,13 @@ def register_extensions(app: Flask) -> None:
             "asset_url": asset_url,
             "current_user": current_user,
             "city_name": app.config["CITY_NAME"],
+            "nowrap": _nowrap,
         }
+
+
+def _nowrap(text: str) -> Markup:
+    # Dates like 2026-12-02 must not break at their hyphens on a narrow screen.
+    return Markup('<span class="nowrap">%s</span>') % text
 
 
 def _cache_headers(response):

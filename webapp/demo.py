@@ -34,11 +34,11 @@ PATHS = {
     states.WITHDRAWN: ["withdrawn"],
 }
 NOTES = {
-    "rejected": "经审查,该纠纷已由人民法院受理,依法不予受理。",
-    "mediation_step": "已电话联系商家,商家同意核实情况并于三日内答复。",
-    "resolved": "经调解,商家同意退款并赔偿。",
-    "mediation_failed": "商家拒绝调解方案,建议消费者申请仲裁或向人民法院起诉。",
-    "withdrawn": "商家已主动退款,撤回投诉。",
+    "rejected": "经审查，该纠纷已由人民法院受理，依法不予受理。",
+    "mediation_step": "已电话联系商家，商家同意核实情况并于三日内答复。",
+    "resolved": "经调解，商家同意退款并赔偿。",
+    "mediation_failed": "商家拒绝调解方案，建议消费者申请仲裁或向人民法院起诉。",
+    "withdrawn": "商家已主动退款，撤回投诉。",
 }
 
 
@@ -122,7 +122,7 @@ def _demo_complaints(session, storage, merchants, categories, consumer) -> int:
             desired_outcome=outcome, consumer_name=("王女士" if i % 3 == 0 else rng.choice("张李刘陈杨黄") + "先生"),
             consumer_phone=consumer.phone if i % 3 == 0 else f"139{rng.randint(10000000, 99999999)}",
             consent_share=True, client_uuid=client_uuid)
-        photos = [_receipt_photo(f"{merchant.name}\n金额:{amount or '—'} 元")] if i < 6 else []
+        photos = [_receipt_photo(f"{merchant.name}\n金额：{amount or '—'} 元")] if i < 6 else []
         complaint, _ = complaints.create_complaint(session, consumer if i % 3 == 0 else None, data, photos, storage)
         _backdate(session, complaint, received, state)
         added += 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
 
-from webapp import i18n
+from webapp import i18n, workdays
 from webapp.assets import SHELL_ASSETS, asset_url, shell_version
 from webapp.auth.routes import _safe_next
 from webapp.htmx import redirect, render
@@ -17,7 +17,7 @@ SHELL_PAGES = ("/", "/complaints/new", "/track", "/offline")
 @bp.get("/")
 def home():
     """Start page: file a complaint, track one, or go to one's work."""
-    return render("home.html")
+    return render("home.html", accept_workdays=workdays.ACCEPT_DECISION_WORKDAYS)
 
 
 @bp.get("/offline")
