@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 translations: $(STAMP)
-	@$(VENV)/bin/pybabel compile -q -d webapp/translations
+	@$(VENV)/bin/pybabel -q compile -d webapp/translations
 
 setup: $(STAMP) translations
 

@@ -30,6 +30,11 @@ def register(app: Flask) -> None:
             summary = load_demo(session, current_app.config["UPLOAD_DIR"])
             session.commit()
         click.echo(summary)
+        from webapp.demo_data import DEMO_PASSWORD, USERS
+
+        click.echo(f"demo accounts (password for all: {DEMO_PASSWORD}):")
+        for username, name, role, district, _phone in USERS:
+            click.echo(f"  {role:<11} {username:<12} {name}  {district or 'city level'}")
 
     @app.cli.command("create-user")
     @click.option("--username", required=True)

@@ -49,6 +49,9 @@ def from_env() -> dict:
         "FORCE_HTTPS": _bool("FORCE_HTTPS", False),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
         # A consumer may take a while to fill the form at the counter; tokens are still bound to the session.
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("WTF_CSRF_TIME_LIMIT", 24 * 3600)),
         "WTF_CSRF_SSL_STRICT": _bool("FORCE_HTTPS", False),

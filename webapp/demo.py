@@ -56,11 +56,11 @@ def _receipt_photo(text: str):
     draw = ImageDraw.Draw(img)
     try:
         font = ImageFont.truetype(FONT, 44)
-    except OSError:
-        font = ImageFont.load_default()
-    draw.text((60, 60), "收 款 凭 据", font=font, fill=(30, 30, 30))
-    for i, line in enumerate(text.splitlines()):
-        draw.text((60, 180 + i * 70), line, font=font, fill=(60, 60, 60))
+        lines = ["收 款 凭 据", *text.splitlines()]
+    except OSError:  # no CJK font on this machine: a plainer receipt, still a real photo
+        font, lines = ImageFont.load_default(size=44), ["RECEIPT"]
+    for i, line in enumerate(lines):
+        draw.text((60, 60 + i * 90), line, font=font, fill=(40, 40, 40))
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85)
     buf.seek(0)
