@@ -34,7 +34,8 @@ def register(app: Flask) -> None:
 
         click.echo(f"demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, name, role, district, _phone in USERS:
-            click.echo(f"  {role:<11} {username:<12} {name}  {district or 'city level'}")
+            where = district or ("" if role == "consumer" else "city level")
+            click.echo(f"  {role:<11} {username:<12} {name}  {where}")
 
     @app.cli.command("create-user")
     @click.option("--username", required=True)
