@@ -10,6 +10,7 @@ from conftest import complaint_form, jpeg_bytes
 from webapp import workdays
 from webapp.audit import AuditLog
 from webapp.complaints import service, states
+from webapp.complaints.deadlines import local_date
 from webapp.complaints.models import Complaint, ComplaintEvent
 from webapp.complaints.schemas import ComplaintCreate, parse_yuan
 from webapp.complaints.tracking import is_valid
@@ -30,7 +31,7 @@ def test_create_sets_code_deadline_timeline_audit_and_photos(make_complaint, ses
     assert complaint.state == states.SUBMITTED
     assert complaint.amount_fen == 5680
     assert complaint.consumer_phone == "13912345678"
-    received = service.local_date(complaint.received_at)
+    received = local_date(complaint.received_at)
     assert complaint.accept_due_on == workdays.add_workdays(received, 7)
     events = service.timeline(session, complaint)
     assert [e.kind for e in events] == ["submitted"]

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from flask_login import current_user
 
 from webapp import config as config_module
-from webapp import db, i18n
+from webapp import db, i18n, notify
 # The package namespace also holds submodules (webapp.htmx …): use the extensions through their module.
 from webapp import extensions as ext
 
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.from_env())
     app.config.update(config or {})
     db.init_app(app)
+    notify.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -65,5 +65,13 @@ def from_env() -> dict:
         "COMPRESS_MIN_SIZE": 500,
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",
                                "application/json", "application/manifest+json", "image/svg+xml"],
+        # Notifications: e-mail through SMTP when SMTP_HOST is set; otherwise they are written to the log.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", 25)),
+        "SMTP_SENDER": os.environ.get("SMTP_SENDER", "noreply@xiaobao.local"),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
         "CITY_NAME": os.environ.get("CITY_NAME", "示范市"),
     }

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from webapp import demo_data, workdays
 from webapp.auth.models import District, User, utcnow
 from webapp.complaints import service as complaints
+from webapp.complaints.deadlines import local_date
 from webapp.complaints import states
 from webapp.complaints.models import Category, Complaint, ComplaintEvent
 from webapp.complaints.schemas import ComplaintCreate
@@ -130,7 +131,7 @@ def _demo_complaints(session, storage, merchants, categories, consumer) -> int:
 
 
 def _backdate(session: Session, complaint: Complaint, received, state: str) -> None:
-    local = complaints.local_date(received)
+    local = local_date(received)
     due = workdays.deadline(local, workdays.ACCEPT_DECISION_WORKDAYS)
     complaint.received_at, complaint.accept_due_on, complaint.deadline_source = received, due.due_on, due.source
     complaint.state = state

@@ -120,7 +120,8 @@ class Deadline:
         return self.source == FALLBACK
 
 
-def _source_for_span(first: date, last: date) -> str:
+def source_for_span(first: date, last: date) -> str:
+    """'fallback' when any year from `first` to `last` comes from fallback data, else 'official'."""
     years = range(min(first.year, last.year), max(first.year, last.year) + 1)
     return FALLBACK if any(calendar_source(y) == FALLBACK for y in years) else OFFICIAL
 
@@ -128,7 +129,7 @@ def _source_for_span(first: date, last: date) -> str:
 def deadline(start: date, n: int) -> Deadline:
     """Return the n-th working day after `start` with its calendar source."""
     due = add_workdays(start, n)
-    return Deadline(due_on=due, source=_source_for_span(start, due))
+    return Deadline(due_on=due, source=source_for_span(start, due))
 
 
 def add_workdays_with_pauses(

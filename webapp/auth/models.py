@@ -43,6 +43,7 @@ class User(UserMixin, SQLModel, table=True):
     username: str = Field(max_length=40, unique=True, index=True)
     display_name: str = Field(max_length=60, default="")
     phone: str | None = Field(default=None, max_length=11, index=True)
+    email: str | None = Field(default=None, max_length=120)
     role: str = Field(max_length=20, index=True)
     district_id: int | None = Field(default=None, foreign_key="district.id", index=True)
     password_hash: str = Field(max_length=255)

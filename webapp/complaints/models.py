@@ -42,11 +42,36 @@ class Complaint(SQLModel, table=True):
     consumer_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     consent_share: bool = Field(default=False)
     received_at: datetime = Field(default_factory=utcnow, index=True)
-    accept_due_on: date | None = Field(default=None)
+    consumer_email: str | None = Field(default=None, max_length=120)
+    accept_due_on: date | None = Field(default=None, index=True)
     deadline_source: str = Field(default="official", max_length=10)
+    # Handling (受理 → 调解 → 办结): the first handler stays the owner (首问负责制).
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    accepted_at: datetime | None = Field(default=None)
+    conclude_due_on: date | None = Field(default=None, index=True)
+    paused_since: date | None = Field(default=None)
+    reject_reason: str | None = Field(default=None, max_length=30)
+    outcome: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    recovered_fen: int | None = Field(default=None)
+    concluded_at: datetime | None = Field(default=None)
+    closed_at: datetime | None = Field(default=None)
+    satisfaction: int | None = Field(default=None)
+    satisfaction_comment: str = Field(default="", max_length=500)
+    followed_up_at: datetime | None = Field(default=None)
+    consumer_seen_at: datetime | None = Field(default=None)
     version: int = Field(default=1)
     updated_at: datetime = Field(default_factory=utcnow)
 
+
+
+class ComplaintPause(SQLModel, table=True):
+    """A stretch when the deadline clock stood still, waiting for the consumer's information."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    started_on: date
+    ended_on: date | None = Field(default=None)
 
 
 class ComplaintEvent(SQLModel, table=True):

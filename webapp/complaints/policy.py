@@ -10,8 +10,10 @@ from webapp.complaints import states
 from webapp.complaints.models import Complaint
 from webapp.db import get_session
 
-CONSUMER_ACTIONS = {"view", "add_info", "withdraw"}
 TRACKED_KEY = "tracked"
+HANDLER_ACTIONS = frozenset({"accept", "reject", "assign", "log_step", "request_info", "resolve", "fail",
+                             "refer", "close", "archive", "follow_up"})
+STAFF_ROLES = (HANDLER, SUPERVISOR)
 
 
 def tracked_ids() -> set[int]:
@@ -33,27 +35,42 @@ def is_complainant(user, complaint: Complaint, tracked: set[int]) -> bool:
             and complaint.consumer_id is not None and complaint.consumer_id == user.id)
 
 
+def in_district(user, complaint: Complaint) -> bool:
+    """Handlers and supervisors see their district's complaints; city-level staff see all."""
+    return (user.is_authenticated and user.role in STAFF_ROLES
+            and (user.district_id is None or user.district_id == complaint.district_id))
+
+
 def can(user, action: str, complaint: Complaint, tracked: set[int] | None = None) -> bool:
-    """True when `user` may perform `action` on `complaint`."""
+    """True when `user` may take `action` on `complaint` now (role, ownership and state)."""
     tracked = tracked if tracked is not None else set()
-    if action in CONSUMER_ACTIONS and is_complainant(user, complaint, tracked):
-        return action == "view" or complaint.state in states.OPEN_STATES
-    if action == "view" and user.is_authenticated and user.role in (HANDLER, SUPERVISOR):
-        return user.district_id is None or user.district_id == complaint.district_id
+    if action == "view":
+        return is_complainant(user, complaint, tracked) or in_district(user, complaint)
+    if action in states.CONSUMER_ACTIONS:
+        return is_complainant(user, complaint, tracked) and states.allowed(action, complaint.state)
+    if action in HANDLER_ACTIONS:
+        return in_district(user, complaint) and states.allowed(action, complaint.state)
+    if action in states.SUPERVISOR_ACTIONS:
+        allowed_now = action == "audit" or states.allowed("remind" if action == "remind" else "assign",
+                                                           complaint.state)
+        return in_district(user, complaint) and user.role == SUPERVISOR and allowed_now
     return False
 
 
 def get_complaint_or_404(code: str, action: str) -> Complaint:
-    """Load by tracking code and check `action`: 404 when it is not theirs, 403/409 when it is but not now."""
+    """Load by tracking code and check `action`: 404 when it is not theirs to see, 409/403 when not now."""
     complaint = get_session().exec(select(Complaint).where(Complaint.tracking_code == code.upper())).first()
     if complaint is None:
         abort(404)
     tracked = tracked_ids()
     if can(current_user, action, complaint, tracked):
         return complaint
-    if can(current_user, "view", complaint, tracked):
-        if action in CONSUMER_ACTIONS:
-            # Theirs, but closed: say why rather than a bare 403.
-            raise states.TransitionNotAllowed(action, complaint.state)
+    if not can(current_user, "view", complaint, tracked):
+        abort(404)
+    if action in states.SUPERVISOR_ACTIONS and current_user.role != SUPERVISOR:
         abort(403)
-    abort(404)
+    if action in states.TRANSITIONS and (action in states.CONSUMER_ACTIONS) == is_complainant(
+            current_user, complaint, tracked):
+        # Theirs to act on, but not in this state: say why rather than a bare 403.
+        raise states.TransitionNotAllowed(action, complaint.state)
+    abort(403)

@@ -11,10 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from webapp import workdays
 from webapp.auth.models import CONSUMER
 from webapp.complaints import policy, service, states
-from webapp.complaints.choices import ACTORS, CHANNELS, DESIRED_OUTCOMES, EVENT_KINDS, PROBLEM_TYPES
+from webapp.complaints.choices import ACTORS, CHANNELS, DESIRED_OUTCOMES, EVENT_KINDS, PROBLEM_TYPES, REJECT_REASONS
 from webapp.complaints.forms import form_context, reference_errors
 from webapp.complaints.models import Complaint
-from webapp.complaints.schemas import ComplaintCreate, InfoAdd, TrackLookup, today_shanghai
+from webapp.complaints import notices
+from webapp.complaints.deadlines import clock
+from webapp.complaints.schemas import ComplaintCreate, Dispute, InfoAdd, Rating, TrackLookup, today_shanghai
 from webapp.complaints.tracking import normalize
 from webapp.db import get_session
 from webapp.extensions import limiter
@@ -25,7 +27,7 @@ from webapp.media.uploads import process_uploads, storage
 bp = Blueprint("complaints", __name__)
 
 LABELS = {"states": states.LABELS, "events": EVENT_KINDS, "actors": ACTORS, "problems": PROBLEM_TYPES,
-          "outcomes": DESIRED_OUTCOMES, "channels": CHANNELS}
+          "outcomes": DESIRED_OUTCOMES, "channels": CHANNELS, "reject_reasons": REJECT_REASONS}
 
 
 def _new_form(values: dict, errors: dict, status: int = 200):
@@ -75,9 +77,7 @@ def create():
 def receipt(code: str):
     """The tracking code, large, with the next statutory step and its date."""
     complaint = policy.get_complaint_or_404(code, "view")
-    remaining = workdays.workdays_between(today_shanghai(), complaint.accept_due_on)
-    return render("complaints/receipt.html", complaint=complaint, remaining=remaining,
-                  steps=workdays.ACCEPT_DECISION_WORKDAYS)
+    return render("complaints/receipt.html", complaint=complaint, steps=workdays.ACCEPT_DECISION_WORKDAYS)
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -103,21 +103,31 @@ def track():
     return redirect(url_for("complaints.detail", code=complaint.tracking_code))
 
 
-def _detail(complaint: Complaint, errors: dict | None = None, values: dict | None = None, status=200):
+def _detail(complaint: Complaint, errors: dict | None = None, values: dict | None = None, status=200,
+            unread: int = 0):
     session = get_session()
     return render("complaints/detail.html", "complaints/_detail.html", status=status,
                   complaint=complaint, events=service.timeline(session, complaint),
                   photos=service.photos_of(session, complaint), labels=LABELS,
-                  is_open=complaint.state in states.OPEN_STATES,
-                  remaining=workdays.workdays_between(today_shanghai(), complaint.accept_due_on)
-                  if complaint.accept_due_on else None,
+                  is_open=complaint.state in states.OPEN_STATES, clock=clock(complaint, today_shanghai()),
+                  can_dispute=service.dispute_open(complaint), unread=unread,
+                  seen_before=complaint.consumer_seen_at,
                   errors=errors or {}, values=values or {})
 
 
 @bp.get("/track/<code>")
 def detail(code: str):
-    """The complaint's status and timeline, for the person who filed it."""
-    return _detail(policy.get_complaint_or_404(code, "view"))
+    """The complaint's status and timeline; the consumer's visit marks staff updates as read."""
+    complaint = policy.get_complaint_or_404(code, "view")
+    seen_before = complaint.consumer_seen_at
+    unread = 0
+    if policy.is_complainant(current_user, complaint, policy.tracked_ids()):
+        session = get_session()
+        unread = service.mark_seen(session, complaint)
+        session.commit()
+    response = _detail(complaint, unread=unread)
+    complaint.consumer_seen_at = seen_before
+    return response
 
 
 @bp.post("/track/<code>/info")
@@ -152,11 +162,62 @@ def withdraw(code: str):
     return redirect(url_for("complaints.detail", code=complaint.tracking_code))
 
 
+def _consumer_action(code: str, action: str, schema=None):
+    """Shared shape of the consumer's one-click decisions: load, validate, act, commit, go back."""
+    complaint = policy.get_complaint_or_404(code, action)
+    values = request.form.to_dict()
+    data, errors = validate(schema, values) if schema else (None, {})
+    if errors:
+        return complaint, None, values, errors
+    return complaint, data, values, {}
+
+
+@bp.post("/track/<code>/accept-outcome")
+def accept_outcome(code: str):
+    """The consumer accepts the mediated outcome (the case is closed)."""
+    complaint, _data, _values, _errors = _consumer_action(code, "accept_outcome")
+    session = get_session()
+    service.accept_outcome(session, current_user if current_user.is_authenticated else None, complaint)
+    session.commit()
+    return redirect(url_for("complaints.detail", code=complaint.tracking_code))
+
+
+@bp.post("/track/<code>/dispute")
+def dispute(code: str):
+    """The consumer disputes the outcome within 15 days: mediation reopens."""
+    complaint, data, values, errors = _consumer_action(code, "dispute", Dispute)
+    if not errors and not service.dispute_open(complaint):
+        errors = {"reason": _("The 15 days for disputing the outcome have passed.")}
+    if errors:
+        return _detail(complaint, errors, values, 422)
+    session = get_session()
+    service.dispute(session, current_user if current_user.is_authenticated else None, complaint, data.reason)
+    session.commit()
+    return redirect(url_for("complaints.detail", code=complaint.tracking_code))
+
+
+@bp.post("/track/<code>/rate")
+def rate(code: str):
+    """The consumer rates the handling 1–5 with a comment (回访)."""
+    complaint, data, values, errors = _consumer_action(code, "rate", Rating)
+    if not errors and complaint.satisfaction is not None:
+        errors = {"satisfaction": _("This complaint has already been rated. Thank you.")}
+    if errors:
+        return _detail(complaint, errors, values, 422)
+    session = get_session()
+    service.rate(session, current_user if current_user.is_authenticated else None, complaint,
+                 data.satisfaction, data.comment.strip())
+    session.commit()
+    return redirect(url_for("complaints.detail", code=complaint.tracking_code))
+
+
 @bp.get("/my/complaints")
 @login_required
 def mine():
     """A signed-in consumer's complaints (我的投诉)."""
     if current_user.role != CONSUMER:
         abort(403)
-    return render("complaints/mine.html", complaints=service.of_consumer(get_session(), current_user),
-                  labels=LABELS)
+    session = get_session()
+    complaints = service.of_consumer(session, current_user)
+    return render("complaints/mine.html", complaints=complaints, labels=LABELS,
+                  unread={c.id: service.unread_count(session, c) for c in complaints})

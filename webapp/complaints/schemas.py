@@ -17,6 +17,7 @@ from webapp.complaints.choices import DESIRED_OUTCOMES, PROBLEM_TYPES
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_AMOUNT_FEN = 10_000_000 * 100  # ten million yuan: beyond that it is a typo, not a purchase
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
 
 
 def today_shanghai() -> date:
@@ -70,6 +71,7 @@ class ComplaintCreate(BaseModel):
     desired_outcome: str
     consumer_name: str
     consumer_phone: str
+    consumer_email: Optional[str] = None
     consent_share: bool = False
     client_uuid: Optional[str] = None
 
@@ -77,7 +79,7 @@ class ComplaintCreate(BaseModel):
     @classmethod
     def _from_form(cls, data: dict) -> dict:
         data = dict(data)
-        for key in ("merchant_id", "purchase_date", "client_uuid"):
+        for key in ("merchant_id", "purchase_date", "client_uuid", "consumer_email"):
             if data.get(key) in ("", None):
                 data[key] = None
         data["consent_share"] = data.get("consent_share") in ("on", "1", "true", True)
@@ -165,6 +167,16 @@ class ComplaintCreate(BaseModel):
             raise ValueError(_("Please enter an 11-digit mainland mobile number, e.g. 13812345678."))
         return digits
 
+    @field_validator("consumer_email")
+    @classmethod
+    def _email(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        value = value.strip()
+        if len(value) > 120 or not EMAIL.match(value):
+            raise ValueError(_("Please enter a valid e-mail address, or leave it empty."))
+        return value
+
     @field_validator("client_uuid")
     @classmethod
     def _client_uuid(cls, value: Optional[str]) -> Optional[str]:
@@ -195,6 +207,42 @@ class InfoAdd(BaseModel):
         if len(value) > 2000:
             raise ValueError(_("Please keep it under %(n)s characters.", n=2000))
         return value
+
+
+class Rating(BaseModel):
+    """The consumer's satisfaction after closing (回访)."""
+
+    satisfaction: int
+    comment: str = ""
+
+    @field_validator("satisfaction")
+    @classmethod
+    def _score(cls, value: int) -> int:
+        if not 1 <= value <= 5:
+            raise ValueError(_("Choose from 1 to 5 stars."))
+        return value
+
+    @field_validator("comment")
+    @classmethod
+    def _comment(cls, value: str) -> str:
+        if len(value) > 500:
+            raise ValueError(_("Please keep it under %(n)s characters.", n=500))
+        return value
+
+
+class Dispute(BaseModel):
+    """Why the consumer does not accept the outcome."""
+
+    reason: str
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(_("Please say what you do not accept."))
+        if len(value) > 1000:
+            raise ValueError(_("Please keep it under %(n)s characters.", n=1000))
+        return value.strip()
 
 
 class TrackLookup(BaseModel):

@@ -1,15 +1,17 @@
 """The consumer's side of a complaint: file, look up, add information, withdraw. No Flask here."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from webapp import audit, workdays
 from webapp.auth.models import District, User, utcnow
-from webapp.complaints import states
+from webapp.complaints import deadlines, states
+from webapp.complaints.deadlines import local_date
 from webapp.complaints.models import Category, Complaint, ComplaintEvent
-from webapp.complaints.schemas import SHANGHAI, ComplaintCreate
+from webapp.complaints.schemas import ComplaintCreate
+from webapp.complaints.workflow import add_event, apply
 from webapp.complaints.tracking import new_tracking_code
 from webapp.forms import FieldErrors
 from webapp.media.models import Photo
@@ -18,13 +20,6 @@ from webapp.media.records import save_photos
 from webapp.media.storage import LocalStorage
 from webapp.merchants import service as merchants
 from webapp.merchants.models import Merchant
-
-
-def local_date(moment: datetime):
-    """The Asia/Shanghai calendar date of a naive UTC timestamp."""
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(SHANGHAI).date()
 
 
 def _unique_code(session: Session) -> str:
@@ -77,13 +72,14 @@ def create_complaint(session: Session, actor: User | None, data: ComplaintCreate
         consumer_phone=data.consumer_phone,
         consumer_id=actor.id if actor is not None and actor.role == "consumer" else None,
         consent_share=data.consent_share,
+        consumer_email=data.consumer_email,
         received_at=now,
         accept_due_on=due.due_on,
         deadline_source=due.source,
     )
     session.add(complaint)
     session.flush()
-    event = _add_event(session, complaint, "submitted", actor, "consumer")
+    event = add_event(session, complaint, "submitted", actor, "consumer")
     save_photos(session, storage, photos, uploaded_by_id=getattr(actor, "id", None),
                 complaint_id=complaint.id, complaint_event_id=event.id)
     audit.record(session, actor, "complaint.create", complaint,
@@ -107,32 +103,85 @@ def lookup(session: Session, code: str, phone_last4: str) -> Complaint | None:
     return complaint
 
 
+DISPUTE_DAYS = 15
+
+
 def add_info(session: Session, actor: User | None, complaint: Complaint, note: str,
              photos: list[ProcessedPhoto], storage: LocalStorage) -> ComplaintEvent:
-    """The consumer adds a note and/or photos to an open complaint."""
-    if complaint.state not in states.OPEN_STATES:
-        raise states.TransitionNotAllowed("add_info", complaint.state)
+    """The consumer adds a note and/or photos to an open complaint; an answer restarts a paused clock."""
     if not note and not photos:
         raise FieldErrors({"note": "empty"})
-    event = _add_event(session, complaint, "info_added", actor, "consumer", note)
+    event = apply(session, actor, complaint, "add_info", event="info_added", note=note, actor_label="consumer")
     save_photos(session, storage, photos, uploaded_by_id=getattr(actor, "id", None),
                 complaint_id=complaint.id, complaint_event_id=event.id)
-    complaint.updated_at = utcnow()
-    complaint.version += 1
-    audit.record(session, actor, "complaint.add_info", complaint, after={"photos": len(photos)})
+    if complaint.paused_since is not None:
+        deadlines.resume(session, complaint, local_date(utcnow()))
     return event
 
 
 def withdraw(session: Session, actor: User | None, complaint: Complaint, reason: str) -> Complaint:
     """The consumer withdraws an open complaint (撤诉)."""
-    before = complaint.state
-    complaint.state = states.target_state("withdraw", complaint.state)
-    complaint.updated_at = utcnow()
-    complaint.version += 1
-    _add_event(session, complaint, "withdrawn", actor, "consumer", reason)
-    audit.record(session, actor, "complaint.withdraw", complaint,
-                 before={"state": before}, after={"state": complaint.state})
+    apply(session, actor, complaint, "withdraw", event="withdrawn", note=reason, actor_label="consumer")
+    deadlines.resume(session, complaint, local_date(utcnow()))
     return complaint
+
+
+def accept_outcome(session: Session, actor: User | None, complaint: Complaint) -> Complaint:
+    """The consumer accepts the mediated outcome: the case is closed (办结)."""
+    apply(session, actor, complaint, "accept_outcome", event="outcome_accepted", actor_label="consumer",
+          changes={"closed_at": utcnow()})
+    return complaint
+
+
+def dispute_open(complaint: Complaint, now=None) -> bool:
+    """Whether the consumer may still dispute the outcome (within 15 days of it)."""
+    concluded = complaint.concluded_at or complaint.closed_at
+    if complaint.state not in (states.RESOLVED, states.CLOSED) or concluded is None:
+        return False
+    if concluded.tzinfo is None:
+        concluded = concluded.replace(tzinfo=(now or utcnow()).tzinfo)
+    return (now or utcnow()) - concluded <= timedelta(days=DISPUTE_DAYS)
+
+
+def dispute(session: Session, actor: User | None, complaint: Complaint, reason: str) -> Complaint:
+    """The consumer disputes the outcome within 15 days: mediation reopens with a new 45-working-day clock."""
+    if not dispute_open(complaint):
+        raise states.TransitionNotAllowed("dispute", complaint.state)
+    if not reason:
+        raise FieldErrors({"reason": "required"})
+    now = utcnow()
+    apply(session, actor, complaint, "dispute", event="disputed", note=reason, actor_label="consumer",
+          changes={"accepted_at": now, "closed_at": None, "concluded_at": None})
+    deadlines.recompute(session, complaint)
+    return complaint
+
+
+def rate(session: Session, actor: User | None, complaint: Complaint, score: int, comment: str) -> Complaint:
+    """The consumer rates the handling 1–5 after closing (回访); once."""
+    if complaint.satisfaction is not None:
+        raise FieldErrors({"satisfaction": "already"})
+    if score not in range(1, 6):
+        raise FieldErrors({"satisfaction": "range"})
+    apply(session, actor, complaint, "rate", event="rated", note=comment[:500], actor_label="consumer",
+          changes={"satisfaction": score, "satisfaction_comment": comment[:500], "followed_up_at": utcnow()})
+    return complaint
+
+
+def mark_seen(session: Session, complaint: Complaint) -> int:
+    """Record that the consumer has read the timeline; returns how many updates were unread."""
+    unread = unread_count(session, complaint)
+    complaint.consumer_seen_at = utcnow()
+    return unread
+
+
+def unread_count(session: Session, complaint: Complaint) -> int:
+    """Public updates from staff the consumer has not seen yet."""
+    stmt = select(func.count()).select_from(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.public == True,  # noqa: E712
+        ComplaintEvent.actor_label == "staff")
+    if complaint.consumer_seen_at is not None:
+        stmt = stmt.where(ComplaintEvent.created_at > complaint.consumer_seen_at)
+    return session.exec(stmt).one()
 
 
 def timeline(session: Session, complaint: Complaint, public_only: bool = True) -> list[ComplaintEvent]:
@@ -152,12 +201,3 @@ def of_consumer(session: Session, user: User) -> list[Complaint]:
     """A signed-in consumer's complaints, newest first."""
     stmt = select(Complaint).where(Complaint.consumer_id == user.id).order_by(Complaint.received_at.desc())
     return list(session.exec(stmt))
-
-
-def _add_event(session: Session, complaint: Complaint, kind: str, actor: User | None,
-               actor_label: str, note: str = "", public: bool = True) -> ComplaintEvent:
-    event = ComplaintEvent(complaint_id=complaint.id, kind=kind, actor_id=getattr(actor, "id", None),
-                           actor_label=actor_label, note=note, public=public)
-    session.add(event)
-    session.flush()
-    return event

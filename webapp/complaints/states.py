@@ -18,22 +18,34 @@ LABELS = {
     WITHDRAWN: _l("Withdrawn"),
 }
 
-# action -> (states it may start from, state it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+# States in which the consumer may still add information or withdraw, and the deadline clock runs.
+OPEN_STATES = frozenset({SUBMITTED, ACCEPTED, MEDIATING})
+
+# action -> (states it may start from, state it leads to; None = stays where it is)
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    # handler's side
     "accept": (frozenset({SUBMITTED}), ACCEPTED),
     "reject": (frozenset({SUBMITTED}), REJECTED),
     "assign": (frozenset({ACCEPTED, MEDIATING}), MEDIATING),
+    "log_step": (frozenset({MEDIATING}), None),
+    "request_info": (OPEN_STATES, None),
     "resolve": (frozenset({MEDIATING}), RESOLVED),
     "fail": (frozenset({MEDIATING}), MEDIATION_FAILED),
     "refer": (frozenset({ACCEPTED, MEDIATING}), REFERRED),
     "close": (frozenset({RESOLVED, MEDIATION_FAILED}), CLOSED),
     "archive": (frozenset({CLOSED, REJECTED, WITHDRAWN, REFERRED}), ARCHIVED),
-    "withdraw": (frozenset({SUBMITTED, ACCEPTED, MEDIATING}), WITHDRAWN),
+    "follow_up": (frozenset({CLOSED, ARCHIVED}), None),
+    "remind": (OPEN_STATES, None),
+    # consumer's side
+    "add_info": (OPEN_STATES, None),
+    "withdraw": (OPEN_STATES, WITHDRAWN),
+    "accept_outcome": (frozenset({RESOLVED}), CLOSED),
     "dispute": (frozenset({RESOLVED, CLOSED}), MEDIATING),
+    "rate": (frozenset({CLOSED, ARCHIVED}), None),
 }
 
-# States in which the consumer may still add information or withdraw.
-OPEN_STATES = frozenset({SUBMITTED, ACCEPTED, MEDIATING})
+CONSUMER_ACTIONS = frozenset({"add_info", "withdraw", "accept_outcome", "dispute", "rate"})
+SUPERVISOR_ACTIONS = frozenset({"reassign", "remind", "audit"})
 
 
 class TransitionNotAllowed(Exception):
@@ -44,9 +56,14 @@ class TransitionNotAllowed(Exception):
         self.action, self.state = action, state
 
 
+def allowed(action: str, current: str) -> bool:
+    """True when `action` may be taken in state `current`."""
+    return current in TRANSITIONS[action][0]
+
+
 def target_state(action: str, current: str) -> str:
-    """The state `action` leads to from `current`, or TransitionNotAllowed."""
+    """The state `action` leads to from `current` (itself when it stays), or TransitionNotAllowed."""
     sources, target = TRANSITIONS[action]
     if current not in sources:
         raise TransitionNotAllowed(action, current)
-    return target
+    return target or current
