@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from webapp import demo_data, workdays
 from webapp.auth.models import District, User, utcnow
+from webapp.complaints import deadlines
 from webapp.complaints import service as complaints
 from webapp.complaints.deadlines import local_date
 from webapp.complaints import states
@@ -125,19 +126,49 @@ def _demo_complaints(session, storage, merchants, categories, consumer) -> int:
             consent_share=True, client_uuid=client_uuid)
         photos = [_receipt_photo(f"{merchant.name}\n金额：{amount or '—'} 元")] if i < 6 else []
         complaint, _ = complaints.create_complaint(session, consumer if i % 3 == 0 else None, data, photos, storage)
-        _backdate(session, complaint, received, state)
+        _backdate(session, complaint, received, state, rng)
         added += 1
     return added
 
 
-def _backdate(session: Session, complaint: Complaint, received, state: str) -> None:
-    local = local_date(received)
-    due = workdays.deadline(local, workdays.ACCEPT_DECISION_WORKDAYS)
-    complaint.received_at, complaint.accept_due_on, complaint.deadline_source = received, due.due_on, due.source
-    complaint.state = state
+def _backdate(session: Session, complaint: Complaint, received, state: str, rng: random.Random) -> None:
+    """Place a demo complaint where its story got to, with the fields the handling screens read."""
+    complaint.received_at, complaint.state = received, state
     for event in session.exec(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)):
         event.created_at = received
-    for step, kind in enumerate(PATHS[state], start=1):
+    path = PATHS[state]
+    staff = _handler_for(session, complaint.district_id)
+    if "accepted" in path or "rejected" in path:
+        complaint.owner_id = staff.id
+    if "accepted" in path:
+        complaint.accepted_at = received + timedelta(days=1)
+    if "assigned" in path:
+        complaint.assignee_id = staff.id
+    if state == states.REJECTED:
+        complaint.reject_reason = "court_or_arbitration"
+    if state in (states.RESOLVED, states.CLOSED):
+        complaint.outcome = NOTES["resolved"]
+        complaint.recovered_fen = complaint.amount_fen or 0
+    if state == states.MEDIATION_FAILED:
+        complaint.outcome = NOTES["mediation_failed"]
+    if path and state not in (states.ACCEPTED, states.MEDIATING, states.WITHDRAWN):
+        complaint.concluded_at = received + timedelta(days=len(path))
+    if state == states.CLOSED:
+        complaint.closed_at = received + timedelta(days=len(path))
+        complaint.satisfaction = rng.choice([3, 4, 5, 5, None])
+    for step, kind in enumerate(path, start=1):
         actor = "consumer" if kind == "withdrawn" else "staff"
         session.add(ComplaintEvent(complaint_id=complaint.id, kind=kind, actor_label=actor,
+                                   actor_id=None if actor == "consumer" else staff.id,
                                    note=NOTES.get(kind, ""), created_at=received + timedelta(days=step)))
+    session.flush()
+    # Deadlines of the stage it is in now (the accept deadline stays as computed at filing).
+    due = workdays.deadline(local_date(received), workdays.ACCEPT_DECISION_WORKDAYS)
+    complaint.accept_due_on, complaint.deadline_source = due.due_on, due.source
+    deadlines.recompute(session, complaint)
+
+
+def _handler_for(session: Session, district_id: int) -> User:
+    """The district's handler, or the city-level supervisor where the demo has none."""
+    return (session.exec(select(User).where(User.role == "handler", User.district_id == district_id)).first()
+            or session.exec(select(User).where(User.role == "supervisor")).first())
