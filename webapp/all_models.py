@@ -3,7 +3,10 @@ from sqlmodel import SQLModel
 
 from webapp.audit import AuditLog  # noqa: F401
 from webapp.auth.models import District, User  # noqa: F401
+from webapp.campaigns.models import Campaign  # noqa: F401
 from webapp.complaints.models import Category, Complaint, ComplaintEvent, ComplaintPause  # noqa: F401
+from webapp.inspections.models import (  # noqa: F401
+    ChecklistItem, ChecklistTemplate, Inspection, InspectionFinding, InspectionTask, RectificationOrder, Sample)
 from webapp.media.models import Photo  # noqa: F401
 from webapp.merchants.models import Merchant  # noqa: F401
 

@@ -17,6 +17,7 @@ from webapp.complaints.deadlines import local_date
 from webapp.complaints import states
 from webapp.complaints.models import Category, Complaint, ComplaintEvent
 from webapp.complaints.schemas import ComplaintCreate
+from webapp.inspections.seed import load_templates
 from webapp.media.photos import process_photo
 from webapp.media.storage import LocalStorage
 from webapp.merchants.models import Merchant
@@ -99,6 +100,7 @@ def load_reference(session: Session) -> tuple[dict, dict, list]:
     merchants = [_get_or_add(session, Merchant, {"name": name}, address=address, verified=True,
                              district_id=districts[dcode].id, sector=sector)
                  for name, address, dcode, sector in demo_data.MERCHANTS]
+    load_templates(session)
     session.flush()
     return districts, categories, merchants
 

@@ -14,6 +14,8 @@ class Photo(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
     complaint_event_id: int | None = Field(default=None, foreign_key="complaintevent.id")
+    inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)
+    finding_id: int | None = Field(default=None, foreign_key="inspectionfinding.id")
     display_key: str = Field(max_length=120)
     thumb_key: str = Field(max_length=120)
     display_sha256: str = Field(max_length=64, index=True)
