@@ -96,11 +96,17 @@ def register_blueprints(app: Flask) -> None:
     """Mount each area's routes."""
     from webapp.auth.routes import bp as auth_bp
     from webapp.complaints.routes import bp as complaints_bp
+    from webapp.complaints.handling_routes import bp as handling_bp
     from webapp.media.routes import bp as media_bp
     from webapp.merchants.routes import bp as merchants_bp
     from webapp.shell import bp as shell_bp
+    from webapp.sync.routes import bp as sync_bp
 
-    for bp in (shell_bp, auth_bp, complaints_bp, media_bp, merchants_bp):
+    for bp in (shell_bp, auth_bp, complaints_bp, handling_bp, media_bp, merchants_bp, sync_bp):
+        app.register_blueprint(bp)
+    from webapp.inspections import checklist_routes, office_routes, routes as inspection_routes
+    from webapp.campaigns.routes import bp as campaigns_bp
+    for bp in (inspection_routes.bp, office_routes.bp, checklist_routes.bp, campaigns_bp):
         app.register_blueprint(bp)
 
 

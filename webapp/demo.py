@@ -17,6 +17,7 @@ from webapp.complaints.deadlines import local_date
 from webapp.complaints import states
 from webapp.complaints.models import Category, Complaint, ComplaintEvent
 from webapp.complaints.schemas import ComplaintCreate
+from webapp.inspections.demo import load_demo_inspections
 from webapp.inspections.seed import load_templates
 from webapp.media.photos import process_photo
 from webapp.media.storage import LocalStorage
@@ -76,6 +77,7 @@ def load_demo(session: Session, upload_dir: str) -> str:
     consumer = session.exec(select(User).where(User.role == "consumer")).first()
     added = _demo_complaints(session, LocalStorage(upload_dir), merchants, categories, consumer)
     session.flush()
+    load_demo_inspections(session, LocalStorage(upload_dir))
     return (f"demo city ready: {len(districts)} districts, {len(demo_data.USERS)} accounts, "
             f"{len(merchants)} merchants, {len(categories)} categories, {added} complaints added")
 

@@ -7,6 +7,7 @@ from flask import flash
 
 from webapp.auth.models import User
 from webapp.db import get_session
+from webapp.sync.idempotency import result, wants_json
 
 
 def load_user(user_id: str) -> User | None:
@@ -19,11 +20,14 @@ def load_user(user_id: str) -> User | None:
 
 
 def unauthorized():
-    """htmx requests get HX-Redirect (never a login page swapped into a row); others a redirect."""
+    """htmx requests get HX-Redirect (never a login page swapped into a row); the outbox and other JSON
+    clients get 401 {"ok": false, "error": "login"}; others a redirect."""
     target = url_for("auth.login", next=request.full_path.rstrip("?"))
     if getattr(request, "htmx", None):
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target
         return response
+    if wants_json() or request.path.endswith(".json"):
+        return result(401, error="login")
     flash(_("Please sign in first."), "info")
     return redirect(target)

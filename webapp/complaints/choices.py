@@ -63,6 +63,7 @@ EVENT_KINDS = {
     "followed_up": _l("Follow-up call"),
     "reminder": _l("Supervisor's reminder"),
     "archived": _l("Archived"),
+    "inspected": _l("Merchant inspected on site"),
 }
 
 REJECT_REASONS = {

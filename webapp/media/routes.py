@@ -7,6 +7,8 @@ from flask_login import current_user
 from webapp.complaints import policy
 from webapp.complaints.models import Complaint
 from webapp.db import get_session
+from webapp.inspections import policy as inspection_policy
+from webapp.inspections.models import Inspection
 from webapp.media.models import Photo
 from webapp.media.uploads import storage
 
@@ -15,11 +17,10 @@ bp = Blueprint("media", __name__)
 
 @bp.get("/photos/<int:photo_id>/<any(display, thumb):size>")
 def photo(photo_id: int, size: str):
-    """A complaint photo, or 404 for anyone who may not see that complaint."""
+    """A complaint's or an inspection's photo, or 404 for anyone who may not see that record."""
     session = get_session()
     row = session.get(Photo, photo_id)
-    complaint = session.get(Complaint, row.complaint_id) if row and row.complaint_id else None
-    if complaint is None or not policy.can(current_user, "view", complaint, policy.tracked_ids()):
+    if row is None or not _may_see(session, row):
         abort(404)
     key = row.display_key if size == "display" else row.thumb_key
     try:
@@ -32,3 +33,12 @@ def photo(photo_id: int, size: str):
     # Personal data: the browser may keep it, shared caches may not.
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _may_see(session, row: Photo) -> bool:
+    # Inspection evidence: the district's inspectors, supervisors and handlers; never consumers or guests.
+    if row.inspection_id:
+        inspection = session.get(Inspection, row.inspection_id)
+        return inspection is not None and inspection_policy.can(current_user, "view", inspection)
+    complaint = session.get(Complaint, row.complaint_id) if row.complaint_id else None
+    return complaint is not None and policy.can(current_user, "view", complaint, policy.tracked_ids())
