@@ -37,6 +37,7 @@ test: setup system-deps
 bench: setup
 	$(PY) bench/photo_pipeline.py
 	$(PY) bench/page_weight.py
+	$(PY) bench/sync_inspections.py
 
 clean:
 	rm -rf $(VENV) instance/xiaobao.db* instance/uploads .pytest_cache

@@ -1,13 +1,29 @@
-/* 消保通 service worker: keeps the app shell so the home page and the complaint form open offline. */
+/* 消保通 service worker: keeps the app shell so the home page and the forms open offline,
+ * and sends the outbox (records saved on the phone while offline) when the network is back. */
 const VERSION = {{ version|tojson }};
 const CACHE = "xiaobao-shell-" + VERSION;
 const PAGES = {{ pages|list|tojson }};
+const DATA = {{ data|list|tojson }};
 const ASSETS = {{ assets|tojson }};
 
+// The outbox: idb and the shared replay logic (the same files the pages load).
+importScripts(...{{ scripts|tojson }});
+const Outbox = self.XiaobaoOutbox;
+
+/** Cache a page or data URL if the answer is really it: never a redirect to the login page, never an error. */
+function keep(cache, path) {
+  return fetch(path, { credentials: "same-origin" }).then((response) => {
+    if (response.ok && !response.redirected) { return cache.put(path, response); }
+    return undefined;
+  }).catch(() => undefined);
+}
+
 self.addEventListener("install", (event) => {
+  // Assets strictly (a broken shell must not install); pages one by one, tolerating failures
+  // (a page may need a sign-in, or not exist yet): they are cached again on every visit.
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => cache.addAll(ASSETS.concat(PAGES)))
+      .then((cache) => cache.addAll(ASSETS).then(() => Promise.all(PAGES.concat(DATA).map((p) => keep(cache, p)))))
       .then(() => self.skipWaiting())
   );
 });
@@ -20,6 +36,33 @@ self.addEventListener("activate", (event) => {
         .map((key) => caches.delete(key))))
       .then(() => self.clients.claim())
   );
+  // Send what waits, but not inside waitUntil: fetches wait for activation, and uploads can take minutes.
+  // Background Sync gives the replay its own event (and lifetime); without it the pages ask on load.
+  const sync = self.registration.sync;
+  (sync ? sync.register("outbox") : Outbox.replayAll({})).catch(() => undefined);
+});
+
+// Pages ask: "replay" (a record was saved, the page loaded, the network came back, "send now"),
+// and "warm" (cache the shell pages not cached yet, e.g. the inspection form after signing in).
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type === "replay") {
+    const port = event.ports && event.ports[0];
+    event.waitUntil(Outbox.replayAll({ force: !!data.force }).catch(() => null)
+      .then((summary) => { if (port) port.postMessage(summary); }));
+  } else if (data.type === "warm") {
+    event.waitUntil(caches.open(CACHE).then((cache) => Promise.all(PAGES.concat(DATA).map((path) =>
+      cache.match(path, { ignoreVary: true }).then((hit) => hit || keep(cache, path))))));
+  }
+});
+
+// Background Sync: the browser wakes us when it has a network, even with the app closed.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "outbox") return;
+  event.waitUntil(Outbox.replayAll({ force: true }).then((summary) => {
+    // Rejecting asks the browser to fire the sync again later.
+    if (summary.offline) throw new Error("still offline");
+  }));
 });
 
 self.addEventListener("fetch", (event) => {
@@ -42,11 +85,27 @@ self.addEventListener("fetch", (event) => {
     return;
   }
 
+  // Data the offline forms need (merchant list …): the network first, the last copy when offline.
+  if (DATA.includes(url.pathname)) {
+    event.respondWith(
+      fetch(request).then((response) => {
+        if (response.ok && !response.redirected) {
+          const copy = response.clone();
+          caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
+        }
+        return response;
+      }).catch(() => caches.match(url.pathname, { ignoreVary: true, ignoreSearch: true })
+        .then((hit) => hit || Response.error()))
+    );
+    return;
+  }
+
   // Pages: the network first so people see fresh data; the shell pages from the cache when offline.
   if (request.mode === "navigate") {
     event.respondWith(
       fetch(request).then((response) => {
-        if (response.ok && PAGES.includes(url.pathname)) {
+        // A redirect (e.g. to the login page) is not the page: keep the cached copy of the real one.
+        if (response.ok && !response.redirected && PAGES.includes(url.pathname)) {
           const copy = response.clone();
           caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
         }

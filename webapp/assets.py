@@ -14,9 +14,15 @@ SHELL_ASSETS = (
     "vendor/htmx-2.0.11.min.js",
     "js/app.js",
     "js/photos.js",
+    "vendor/idb-8.0.4.umd.js",
+    "js/outbox-core.js",
+    "js/outbox.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
 )
+
+# What the service worker imports to replay the outbox (in this order: idb first).
+OUTBOX_SCRIPTS = ("vendor/idb-8.0.4.umd.js", "js/outbox-core.js")
 
 
 @lru_cache(maxsize=256)

@@ -4,14 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
 
 from webapp import i18n, workdays
-from webapp.assets import SHELL_ASSETS, asset_url, shell_version
+from webapp.assets import OUTBOX_SCRIPTS, SHELL_ASSETS, asset_url, shell_version
 from webapp.auth.routes import _safe_next
 from webapp.htmx import redirect, render
 
 bp = Blueprint("shell", __name__)
 
 # Pages the service worker keeps so they open with no network after the first visit.
-SHELL_PAGES = ("/", "/complaints/new", "/track", "/offline")
+SHELL_PAGES = ("/", "/complaints/new", "/track", "/offline", "/outbox", "/inspections/new")
+# Data the offline forms read (network first, the last copy when offline).
+SHELL_DATA = ("/inspections/merchants.json",)
 
 
 @bp.get("/")
@@ -24,6 +26,12 @@ def home():
 def offline():
     """Shown by the service worker when a page is not cached and there is no network."""
     return render("offline.html")
+
+
+@bp.get("/outbox")
+def outbox():
+    """Records saved on this phone and not sent yet; the list is read from the phone, so it opens offline."""
+    return render("outbox.html")
 
 
 @bp.get("/prefs/text")
@@ -45,8 +53,9 @@ def manifest():
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, served from the root so it controls every page; never cached by HTTP."""
-    body = render_template("sw.js", version=shell_version(), pages=SHELL_PAGES,
-                           assets=[asset_url(a) for a in SHELL_ASSETS])
+    body = render_template("sw.js", version=shell_version(), pages=SHELL_PAGES, data=SHELL_DATA,
+                           assets=[asset_url(a) for a in SHELL_ASSETS],
+                           scripts=[asset_url(a) for a in OUTBOX_SCRIPTS])
     response = make_response(body)
     response.mimetype = "application/javascript"
     response.headers["Cache-Control"] = "no-cache"

@@ -47,6 +47,14 @@
     }
   });
 
+  // A task, a re-inspection or a complaint belongs to one record: the next one on the same form starts clean.
+  document.addEventListener("outbox-saved", function (event) {
+    event.target.querySelectorAll("[data-once]").forEach(function (input) {
+      input.value = "";
+      input.defaultValue = "";
+    });
+  });
+
   document.addEventListener("htmx:sendError", function () {
     toast('<p class="notice notice-error">' + text("网络不可用,内容仍保留在页面上,请稍后再提交。",
       "No network. What you typed is still here; please send it again later.") + "</p>");

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
+from sqlmodel import select
 
 from webapp import notify
-from webapp.auth.models import User
+from webapp.auth.models import HANDLER, User
 from webapp.complaints.choices import EVENT_KINDS
 from webapp.complaints.models import Complaint, ComplaintEvent
 from webapp.complaints.states import LABELS as STATE_LABELS
@@ -37,12 +38,16 @@ def consumer_update(complaint: Complaint, event: ComplaintEvent | None) -> bool:
 
 
 def staff_reminder(complaint: Complaint, event: ComplaintEvent) -> bool:
-    """督办: tell the handler responsible that a supervisor is waiting on this case."""
+    """督办: tell the handler responsible (or, for an unassigned case, the district's handlers)."""
+    session = get_session()
     handler_id = complaint.assignee_id or complaint.owner_id
-    handler = get_session().get(User, handler_id) if handler_id else None
-    if handler is None:
-        return False
+    if handler_id:
+        recipients = [session.get(User, handler_id)]
+    else:
+        recipients = list(session.exec(select(User).where(
+            User.role == HANDLER, User.active == True, User.district_id == complaint.district_id)))  # noqa: E712
     with force_locale("zh_Hans_CN"):
         subject = _("Reminder on complaint %(code)s", code=complaint.tracking_code)
         body = "\n\n".join(filter(None, [event.note, _link(complaint)]))
-    return notify.send("email", handler.email, subject, body)
+    sent = [notify.send("email", user.email, subject, body) for user in recipients if user is not None]
+    return any(sent)
