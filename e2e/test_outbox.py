@@ -298,7 +298,9 @@ def test_signed_out_phone_keeps_records_until_sign_in(inspector_context, db, sho
         fill_inspection(page, SHOP_A, shop_photo)
         save(page)
         uuid = page.evaluate(RECORDS_JS)[0]["client_uuid"]
-        context.clear_cookies()  # the session ran out while the inspector was in the market
+        # The session ran out while the inspector was in the market (the phone's other cookies stay).
+        context.clear_cookies(name="session")
+        context.clear_cookies(name="remember_token")
     finally:
         context.set_offline(False)
 

@@ -119,3 +119,11 @@ def test_login_is_rate_limited(app_config, base_data):
                 for i in range(11)]
     assert statuses[:10] == [422] * 10 and statuses[10] == 429
     app.extensions["db_engine"].dispose()
+
+
+def test_field_staff_phones_keep_the_outbox_after_sign_out(client, base_data):
+    response = client.post("/login", data={"username": "inspector", "password": DEMO_PASSWORD})
+    assert "field=1" in response.headers.get("Set-Cookie", "")
+    consumer = client.application.test_client()
+    response = consumer.post("/login", data={"username": "13800000001", "password": DEMO_PASSWORD})
+    assert "field=" not in response.headers.get("Set-Cookie", "")

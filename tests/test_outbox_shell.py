@@ -31,7 +31,14 @@ def test_outbox_page_opens_for_anyone_and_is_built_on_the_phone(client, base_dat
     assert 'data-status-failed="Needs correcting"' in html
 
 
-def test_every_page_has_the_badge_and_the_outbox_scripts(client, base_data):
+def test_consumer_pages_stay_light(client, base_data):
+    html = _strict(client.get("/complaints/new"))
+    assert "data-outbox-badge" not in html and "outbox-core.js" not in html and "idb-8" not in html
+
+
+def test_staff_pages_have_the_badge_and_the_outbox_scripts(client, base_data, login_as):
+    login_as("inspector")
+    client.post("/logout")  # the field phone keeps its outbox after signing out
     html = _strict(client.get("/"))
     badge = re.search(r"<a [^>]*data-outbox-badge[^>]*>", html).group(0)
     assert "hidden" in badge and 'href="/outbox"' in badge

@@ -55,7 +55,11 @@ def login():
                 errors["password"] = _("Wrong username/mobile number or password.")
             else:
                 login_user(user, remember=True)
-                return redirect(_safe_next(request.args.get("next")))
+                response = redirect(_safe_next(request.args.get("next")))
+                if user.role != "consumer":
+                    # This phone is used in the field: keep the offline outbox on its pages even signed out.
+                    response.set_cookie("field", "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+                return response
     return render("auth/login.html", "auth/_login_form.html", status=422 if errors else 200,
                   values={k: v for k, v in values.items() if k != "password"}, errors=errors)
 
