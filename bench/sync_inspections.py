@@ -37,7 +37,10 @@ RECORDS, PHOTOS = 100, 3
 
 def phone_photo(seed: int) -> bytes:
     rng = random.Random(seed)
-    img = Image.effect_noise((2048, 1536), 30 + rng.randint(0, 20)).convert("RGB")
+    # A shelf-like scene: smooth light with some grain, like a phone photo after the browser's downscale.
+    light = Image.linear_gradient("L").resize((2048, 1536)).rotate(rng.randint(0, 359)).convert("RGB")
+    grain = Image.effect_noise((2048, 1536), 12 + rng.randint(0, 8)).convert("RGB")
+    img = Image.blend(light, grain, 0.25)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=80)
     return buf.getvalue()
