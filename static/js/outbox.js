@@ -19,8 +19,6 @@
   var supported = Outbox.supported();
   var REPLY_TIMEOUT_MS = 200 * 1000;
   var GPS_WAIT_MS = 3000;
-  var LONG_EDGE = 2048;
-  var QUALITY = 0.8;
 
   // ---------------------------------------------------------------- words (rendered by the server)
 
@@ -211,23 +209,9 @@
     });
   }
 
-  /** A photo made small before it is stored: long edge 2048, JPEG 0.8 (as photos.js does before upload). */
+  /** A photo made small before it is stored (photos.js: long edge 2048, JPEG 0.8); as-is where it is absent. */
   function shrink(file) {
-    if (!window.createImageBitmap || !/^image\//.test(file.type)) { return Promise.resolve(file); }
-    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
-      var scale = Math.min(1, LONG_EDGE / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      bitmap.close();
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) {
-          if (!blob || (blob.size >= file.size && scale === 1)) { resolve(file); return; }
-          resolve(new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" }));
-        }, "image/jpeg", QUALITY);
-      });
-    }).catch(function () { return file; });  // e.g. HEIC the browser cannot decode: the server can
+    return window.XiaobaoPhotos ? window.XiaobaoPhotos.shrink(file) : Promise.resolve(file);
   }
 
   function labelOf(form) {

@@ -24,6 +24,9 @@
     }).catch(function () { return file; }); // e.g. HEIC on a browser that cannot decode it: the server can.
   }
 
+  // The outbox stores photos made small the same way (static/js/outbox.js).
+  window.XiaobaoPhotos = { shrink: shrink };
+
   function preview(input, files) {
     var box = input.form && input.form.querySelector("#photo-previews");
     if (!box) { return; }
