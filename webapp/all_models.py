@@ -9,5 +9,6 @@ from webapp.inspections.models import (  # noqa: F401
     ChecklistItem, ChecklistTemplate, Inspection, InspectionFinding, InspectionTask, RectificationOrder, Sample)
 from webapp.media.models import Photo  # noqa: F401
 from webapp.merchants.models import Merchant  # noqa: F401
+from webapp.outreach.models import EventVolunteer, OutreachEvent, VolunteerInvite  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -29,6 +29,7 @@ class Complaint(SQLModel, table=True):
     kind: str = Field(default="complaint", max_length=20)
     state: str = Field(default="submitted", max_length=20, index=True)
     channel: str = Field(default="web", max_length=20)
+    event_id: int | None = Field(default=None, foreign_key="outreachevent.id", index=True)  # 现场受理
     merchant_id: int = Field(foreign_key="merchant.id", index=True)
     district_id: int = Field(foreign_key="district.id", index=True)
     category_id: int = Field(foreign_key="category.id", index=True)

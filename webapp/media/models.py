@@ -16,6 +16,7 @@ class Photo(SQLModel, table=True):
     complaint_event_id: int | None = Field(default=None, foreign_key="complaintevent.id")
     inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)
     finding_id: int | None = Field(default=None, foreign_key="inspectionfinding.id")
+    outreach_event_id: int | None = Field(default=None, foreign_key="outreachevent.id", index=True)
     display_key: str = Field(max_length=120)
     thumb_key: str = Field(max_length=120)
     display_sha256: str = Field(max_length=64, index=True)
