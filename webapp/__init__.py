@@ -1,6 +1,8 @@
 """消保通 (Xiaobao): the application factory."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, request
 from markupsafe import Markup
 from flask_login import current_user
@@ -77,7 +79,15 @@ def register_extensions(app: Flask) -> None:
             "current_user": current_user,
             "city_name": app.config["CITY_NAME"],
             "nowrap": _nowrap,
+            "lang_url": _lang_url,
         }
+
+
+def _lang_url(code: str) -> str:
+    # The language switch keeps the rest of the address (a QR link's ?event=, a list's filters).
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return request.path + "?" + urlencode(args, doseq=True)
 
 
 def _nowrap(text: str) -> Markup:
@@ -107,6 +117,9 @@ def register_blueprints(app: Flask) -> None:
     from webapp.inspections import checklist_routes, office_routes, routes as inspection_routes
     from webapp.campaigns.routes import bp as campaigns_bp
     for bp in (inspection_routes.bp, office_routes.bp, checklist_routes.bp, campaigns_bp):
+        app.register_blueprint(bp)
+    from webapp.outreach import qr_routes, roster_routes, routes as outreach_routes
+    for bp in (outreach_routes.bp, qr_routes.bp, roster_routes.bp):
         app.register_blueprint(bp)
 
 

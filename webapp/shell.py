@@ -11,7 +11,7 @@ from webapp.htmx import redirect, render
 bp = Blueprint("shell", __name__)
 
 # Pages the service worker keeps so they open with no network after the first visit.
-SHELL_PAGES = ("/", "/complaints/new", "/track", "/offline", "/outbox", "/inspections/new")
+SHELL_PAGES = ("/", "/complaints/new", "/track", "/offline", "/outbox", "/inspections/new", "/events/new")
 # Data the offline forms read (network first, the last copy when offline).
 SHELL_DATA = ("/inspections/merchants.json",)
 

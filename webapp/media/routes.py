@@ -9,6 +9,8 @@ from webapp.complaints.models import Complaint
 from webapp.db import get_session
 from webapp.inspections import policy as inspection_policy
 from webapp.inspections.models import Inspection
+from webapp.outreach import policy as outreach_policy
+from webapp.outreach.models import OutreachEvent
 from webapp.media.models import Photo
 from webapp.media.uploads import storage
 
@@ -17,7 +19,7 @@ bp = Blueprint("media", __name__)
 
 @bp.get("/photos/<int:photo_id>/<any(display, thumb):size>")
 def photo(photo_id: int, size: str):
-    """A complaint's or an inspection's photo, or 404 for anyone who may not see that record."""
+    """A complaint's, an inspection's or an outreach event's photo, or 404 for anyone who may not see that record."""
     session = get_session()
     row = session.get(Photo, photo_id)
     if row is None or not _may_see(session, row):
@@ -40,5 +42,9 @@ def _may_see(session, row: Photo) -> bool:
     if row.inspection_id:
         inspection = session.get(Inspection, row.inspection_id)
         return inspection is not None and inspection_policy.can(current_user, "view", inspection)
+    # Outreach photos: whoever may see the event (its volunteers and the district's staff).
+    if row.outreach_event_id:
+        event = session.get(OutreachEvent, row.outreach_event_id)
+        return event is not None and outreach_policy.can(current_user, "view", event)
     complaint = session.get(Complaint, row.complaint_id) if row.complaint_id else None
     return complaint is not None and policy.can(current_user, "view", complaint, policy.tracked_ids())
