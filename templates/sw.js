@@ -105,7 +105,10 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request).then((response) => {
         // A redirect (e.g. to the login page) is not the page: keep the cached copy of the real one.
-        if (response.ok && !response.redirected && PAGES.includes(url.pathname)) {
+        // Only the plain page is the shell's copy: one opened with ?event= (a QR link) or ?task= is
+        // prefilled for that once, and must not become the form every later offline visit shows.
+        const plain = [...url.searchParams.keys()].every((key) => key === "lang");
+        if (response.ok && !response.redirected && plain && PAGES.includes(url.pathname)) {
           const copy = response.clone();
           caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
         }

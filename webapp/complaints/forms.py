@@ -41,5 +41,11 @@ def reference_errors(codes: dict[str, str]) -> dict[str, str]:
         "merchant": _("That merchant is no longer in the registry; please type its name."),
         "district": _("Please choose the district from the list."),
         "category": _("Please choose a category from the list."),
+        "event_unknown": _("The event link was not found, so nothing was sent yet. "
+                           "Send the form again to file an ordinary complaint."),
+        "event_closed": _("This event no longer takes complaints by QR code, so nothing was sent yet. "
+                          "Send the form again to file it as an ordinary complaint."),
+        "event_not_yet": _("This event's QR code does not take complaints yet, so nothing was sent yet. "
+                           "Send the form again to file it as an ordinary complaint."),
     }
     return {field: messages.get(code, _("This value is not valid.")) for field, code in codes.items()}

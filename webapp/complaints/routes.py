@@ -23,6 +23,7 @@ from webapp.extensions import limiter
 from webapp.forms import FieldErrors, validate
 from webapp.htmx import redirect, render
 from webapp.media.uploads import process_uploads, storage
+from webapp.outreach import onsite
 
 bp = Blueprint("complaints", __name__)
 
@@ -30,18 +31,36 @@ LABELS = {"states": states.LABELS, "events": EVENT_KINDS, "actors": ACTORS, "pro
           "outcomes": DESIRED_OUTCOMES, "channels": CHANNELS, "reject_reasons": REJECT_REASONS}
 
 
-def _new_form(values: dict, errors: dict, status: int = 200):
-    return render("complaints/new.html", "complaints/_form.html", status=status,
-                  **form_context(get_session(), values, errors))
+LINK_STATUS = {"unknown": 404, "closed": 410, "not_yet": 409}
+
+
+def _new_form(values: dict, errors: dict, status: int = 200, link_event=None, link_problem: str | None = None):
+    if "event_code" in errors:
+        values.pop("event_code", None)  # sending again files an ordinary complaint
+    elif values.get("event_code") and link_event is None:
+        link_event, problem = onsite.event_for_link(get_session(), values["event_code"], today_shanghai())
+        if problem:  # closed while the form was being corrected: say so now, not on the next send
+            values.pop("event_code")
+            errors["event_code"] = reference_errors({"event_code": f"event_{problem}"})["event_code"]
+            link_event = None
+    return render("complaints/new.html", "complaints/_form.html", status=status, link_event=link_event,
+                  link_problem=link_problem, **form_context(get_session(), values, errors))
 
 
 @bp.get("/complaints/new")
 def new():
-    """The complaint form, prefilled for a signed-in consumer."""
+    """The complaint form, prefilled for a signed-in consumer; ?event=<code> links it to an outreach event."""
     values = {"client_uuid": str(uuid.uuid4())}
     if current_user.is_authenticated and current_user.role == CONSUMER:
         values.update(consumer_name=current_user.display_name, consumer_phone=current_user.phone or "")
-    return _new_form(values, {})
+    if "event" not in request.args:
+        return _new_form(values, {})
+    event, problem = onsite.event_for_link(get_session(), request.args["event"], today_shanghai())
+    if problem:
+        # The consumer came to complain: the form stays usable, the link's problem is explained above it.
+        return _new_form(values, {}, LINK_STATUS[problem], link_event=event, link_problem=problem)
+    values.update(event_code=event.public_code, district_id=event.district_id)
+    return _new_form(values, {}, link_event=event)
 
 
 @bp.post("/complaints")

@@ -74,12 +74,13 @@ class ComplaintCreate(BaseModel):
     consumer_email: Optional[str] = None
     consent_share: bool = False
     client_uuid: Optional[str] = None
+    event_code: Optional[str] = None  # from an outreach event's QR link: an on-site complaint (现场受理)
 
     @model_validator(mode="before")
     @classmethod
     def _from_form(cls, data: dict) -> dict:
         data = dict(data)
-        for key in ("merchant_id", "purchase_date", "client_uuid", "consumer_email"):
+        for key in ("merchant_id", "purchase_date", "client_uuid", "consumer_email", "event_code"):
             if data.get(key) in ("", None):
                 data[key] = None
         data["consent_share"] = data.get("consent_share") in ("on", "1", "true", True)
@@ -186,6 +187,14 @@ class ComplaintCreate(BaseModel):
             return str(uuid.UUID(value))
         except ValueError:
             raise ValueError(_("This value is not valid.")) from None
+
+    @field_validator("event_code")
+    @classmethod
+    def _event_code(cls, value: Optional[str]) -> Optional[str]:
+        # Only length here: whether the event exists and still takes complaints is the service's check.
+        if value is not None and len(value) > 20:
+            raise ValueError(_("This event link is not valid."))
+        return value
 
     @field_validator("consent_share")
     @classmethod

@@ -10,7 +10,7 @@ from webapp.auth.models import District, User, utcnow
 from webapp.complaints import deadlines, states
 from webapp.complaints.deadlines import local_date
 from webapp.complaints.models import Category, Complaint, ComplaintEvent
-from webapp.complaints.schemas import ComplaintCreate
+from webapp.complaints.schemas import ComplaintCreate, today_shanghai
 from webapp.complaints.workflow import add_event, apply
 from webapp.complaints.tracking import new_tracking_code
 from webapp.forms import FieldErrors
@@ -20,6 +20,8 @@ from webapp.media.records import save_photos
 from webapp.media.storage import LocalStorage
 from webapp.merchants import service as merchants
 from webapp.merchants.models import Merchant
+from webapp.outreach import onsite
+from webapp.outreach.models import OutreachEvent
 
 
 def _unique_code(session: Session) -> str:
@@ -30,8 +32,14 @@ def _unique_code(session: Session) -> str:
             return code
 
 
-def _check_references(session: Session, data: ComplaintCreate) -> Merchant | None:
+def _check_references(session: Session, data: ComplaintCreate) -> tuple[Merchant | None, OutreachEvent | None]:
     errors = {}
+    event = None
+    if data.event_code is not None:
+        # The QR link may have closed (or its event gone) while the consumer was typing.
+        event, problem = onsite.event_for_link(session, data.event_code, today_shanghai())
+        if problem:
+            errors["event_code"] = f"event_{problem}"
     merchant = session.get(Merchant, data.merchant_id) if data.merchant_id else None
     if data.merchant_id and merchant is None:
         errors["merchant_name"] = "merchant"
@@ -42,7 +50,7 @@ def _check_references(session: Session, data: ComplaintCreate) -> Merchant | Non
         errors["category_id"] = "category"
     if errors:
         raise FieldErrors(errors)
-    return merchant
+    return merchant, event
 
 
 def create_complaint(session: Session, actor: User | None, data: ComplaintCreate,
@@ -51,7 +59,7 @@ def create_complaint(session: Session, actor: User | None, data: ComplaintCreate
     existing = find_by_client_uuid(session, data.client_uuid)
     if existing:
         return existing, False
-    merchant = _check_references(session, data)
+    merchant, outreach_event = _check_references(session, data)
     if merchant is None:
         merchant = merchants.find_or_create(session, data.merchant_name, data.merchant_address,
                                             data.district_id)
@@ -60,6 +68,8 @@ def create_complaint(session: Session, actor: User | None, data: ComplaintCreate
     complaint = Complaint(
         tracking_code=_unique_code(session),
         client_uuid=data.client_uuid,
+        channel="event" if outreach_event else "web",
+        event_id=outreach_event.id if outreach_event else None,
         merchant_id=merchant.id,
         district_id=merchant.district_id or data.district_id,
         category_id=data.category_id,
@@ -84,7 +94,7 @@ def create_complaint(session: Session, actor: User | None, data: ComplaintCreate
                 complaint_id=complaint.id, complaint_event_id=event.id)
     audit.record(session, actor, "complaint.create", complaint,
                  after={"state": complaint.state, "tracking_code": complaint.tracking_code,
-                        "photos": len(photos)})
+                        "photos": len(photos), "channel": complaint.channel, "event_id": complaint.event_id})
     return complaint, True
 
 
