@@ -108,7 +108,9 @@ def test_demo_command_is_idempotent(app, session):
     assert first.exit_code == 0, first.output
     second = runner.invoke(args=["demo"])
     assert "0 complaints added" in second.output
-    assert len(session.exec(select(User)).all()) == 6
+    from webapp.demo_data import USERS
+    from webapp.outreach.demo import VOLUNTEERS   # a demo volunteer for each district besides CX's
+    assert len(session.exec(select(User)).all()) == len(USERS) + len(VOLUNTEERS) == 8
 
 
 def test_login_is_rate_limited(app_config, base_data):

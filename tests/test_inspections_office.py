@@ -172,9 +172,19 @@ def test_campaign_outside_its_dates_is_refused(client, session, base_data, login
     assert count(session, Campaign) == 1
 
 
-def test_campaigns_are_not_for_consumers_or_volunteers(client, base_data, login_as):
-    login_as("volunteer")
+def test_enforcement_campaigns_are_not_for_consumers_or_volunteers(client, session, base_data, login_as):
+    today = today_shanghai()
+    campaign = Campaign(kind="enforcement", name="农资打假专项", starts_on=today, ends_on=today + timedelta(days=9))
+    session.add(campaign)
+    session.commit()
+    login_as("volunteer")   # volunteers read outreach campaigns only (tests/test_outreach_campaigns.py)
+    listing = client.get("/campaigns")
+    assert listing.status_code == 200 and "农资打假专项" not in listing.get_data(as_text=True)
+    assert client.get(f"/campaigns/{campaign.id}").status_code == 404
+    client.post("/logout")
+    login_as("consumer")
     assert client.get("/campaigns").status_code == 403
+    assert client.get(f"/campaigns/{campaign.id}").status_code == 403
 
 
 def test_policy_table():

@@ -22,6 +22,7 @@ from webapp.inspections.seed import load_templates
 from webapp.media.photos import process_photo
 from webapp.media.storage import LocalStorage
 from webapp.merchants.models import Merchant
+from webapp.outreach.demo import load_demo_outreach
 
 NAMESPACE = uuid.UUID("6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f")
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -78,8 +79,10 @@ def load_demo(session: Session, upload_dir: str) -> str:
     added = _demo_complaints(session, LocalStorage(upload_dir), merchants, categories, consumer)
     session.flush()
     load_demo_inspections(session, LocalStorage(upload_dir))
+    events = load_demo_outreach(session, LocalStorage(upload_dir))
     return (f"demo city ready: {len(districts)} districts, {len(demo_data.USERS)} accounts, "
-            f"{len(merchants)} merchants, {len(categories)} categories, {added} complaints added")
+            f"{len(merchants)} merchants, {len(categories)} categories, {added} complaints added, "
+            f"{events} outreach events added")
 
 
 def load_reference(session: Session) -> tuple[dict, dict, list]:

@@ -7,14 +7,20 @@ from typing import Optional
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationInfo, field_validator
 
+from webapp.campaigns.models import ENFORCEMENT, OUTREACH
 from webapp.inspections.schemas import clean
 
 MAX_DAYS = 366
+KINDS = (ENFORCEMENT, OUTREACH)
 
 
 class CampaignCreate(BaseModel):
-    """A 专项整治: name, theme, dates, and the district (or the whole city)."""
+    """A 专项整治 or an outreach campaign (3·15): kind, name, theme, dates, and the district (or the whole city).
 
+    `kind` may be left out (enforcement, as before outreach campaigns existed); when given it must be one of KINDS.
+    """
+
+    kind: str = ENFORCEMENT
     name: str
     theme: str = ""
     starts_on: date
@@ -25,6 +31,13 @@ class CampaignCreate(BaseModel):
     @classmethod
     def _district(cls, value):
         return None if value in ("", None) else value
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(_("Please choose the kind of campaign."))
+        return value
 
     @field_validator("name")
     @classmethod

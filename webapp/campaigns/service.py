@@ -1,43 +1,93 @@
-"""Enforcement campaigns (专项整治): creating one, and the totals a work summary quotes. No Flask here."""
+"""Campaigns: enforcement (专项整治) and outreach (3·15 …): who sees which, creating one, and the totals
+a work summary quotes. No Flask here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import Session, func, select
 
 from webapp import audit
-from webapp.auth.models import District, User
-from webapp.campaigns.models import ENFORCEMENT, Campaign
+from webapp.auth.models import VOLUNTEER, District, User
+from webapp.campaigns.models import ENFORCEMENT, OUTREACH, Campaign
 from webapp.campaigns.schemas import CampaignCreate
 from webapp.forms import FieldErrors
 from webapp.inspections.models import FAIL, ChecklistItem, Inspection, InspectionFinding, RectificationOrder, Sample
+from webapp.outreach import totals as outreach_totals
+from webapp.outreach.models import EventVolunteer, OutreachEvent
+from webapp.outreach.policy import STAFF_ROLES as OUTREACH_STAFF, in_scope
+
+READER_KINDS = {VOLUNTEER: (OUTREACH,)}   # volunteers read outreach campaigns only; staff read both kinds
+
+
+def kinds_for(user: User) -> tuple[str, ...]:
+    """The kinds of campaign this user may read."""
+    return READER_KINDS.get(user.role, (ENFORCEMENT, OUTREACH))
 
 
 def visible(user: User, campaign: Campaign) -> bool:
-    """City-wide campaigns are everyone's; a district's campaign is its staff's (city-level staff: all)."""
+    """City-wide campaigns are everyone's; a district's campaign is its people's (city-level staff: all).
+
+    Volunteers see outreach campaigns only, never enforcement ones.
+    """
+    if campaign.kind not in kinds_for(user):
+        return False
     return user.district_id is None or campaign.district_id in (None, user.district_id)
 
 
 def listing(session: Session, user: User) -> list[Campaign]:
-    """The enforcement campaigns this user may see, latest first."""
-    stmt = select(Campaign).where(Campaign.kind == ENFORCEMENT)
+    """The campaigns this user may see, both kinds for staff, latest first."""
+    stmt = select(Campaign).where(Campaign.kind.in_(kinds_for(user)))
     if user.district_id is not None:
         stmt = stmt.where((Campaign.district_id == None) | (Campaign.district_id == user.district_id))  # noqa: E711
     return list(session.exec(stmt.order_by(Campaign.starts_on.desc(), Campaign.id.desc())))
 
 
 def create_campaign(session: Session, actor: User, data: CampaignCreate) -> Campaign:
-    """Start an enforcement campaign; a district supervisor's is always of their own district."""
+    """Start a campaign of `data.kind`; a district supervisor's is always of their own district."""
     district_id = actor.district_id if actor.district_id is not None else data.district_id
     if district_id is not None and session.get(District, district_id) is None:
         raise FieldErrors({"district_id": "district"})
-    campaign = Campaign(kind=ENFORCEMENT, name=data.name, theme=data.theme, starts_on=data.starts_on,
+    campaign = Campaign(kind=data.kind, name=data.name, theme=data.theme, starts_on=data.starts_on,
                         ends_on=data.ends_on, district_id=district_id)
     session.add(campaign)
     session.flush()
     audit.record(session, actor, "campaign.create", campaign,
-                 after={**data.model_dump(), "district_id": district_id, "kind": ENFORCEMENT})
+                 after={**data.model_dump(), "district_id": district_id})
     return campaign
+
+
+def running_outreach(session: Session, district_id: int | None, day: date) -> list[Campaign]:
+    """Active outreach campaigns covering `day`, city-wide or of `district_id` (None: city-wide only)."""
+    where = (Campaign.district_id == None)  # noqa: E711
+    if district_id is not None:
+        where = where | (Campaign.district_id == district_id)
+    return list(session.exec(
+        select(Campaign).where(Campaign.kind == OUTREACH, Campaign.active == True,  # noqa: E712
+                               Campaign.starts_on <= day, Campaign.ends_on >= day, where)
+        .order_by(Campaign.starts_on.desc(), Campaign.id.desc())))
+
+
+def outreach_figures(session: Session, campaign: Campaign) -> outreach_totals.Totals:
+    """An outreach campaign's totals, from the events tagged with it."""
+    return outreach_totals.compute(session, OutreachEvent.campaign_id == campaign.id)
+
+
+def latest_events(session: Session, campaign: Campaign, user: User,
+                  limit: int = 20) -> list[tuple[OutreachEvent, District, bool]]:
+    """The campaign's latest events with their district, and whether `user` may open each one.
+
+    Staff of the event's district open them all; a volunteer only those they recorded or took part in.
+    """
+    rows = session.exec(select(OutreachEvent, District).join(District, District.id == OutreachEvent.district_id)
+                        .where(OutreachEvent.campaign_id == campaign.id)
+                        .order_by(OutreachEvent.held_on.desc(), OutreachEvent.id.desc()).limit(limit)).all()
+    ids = [event.id for event, _d in rows]
+    mine = set(session.exec(select(EventVolunteer.event_id).where(
+        EventVolunteer.user_id == user.id, EventVolunteer.event_id.in_(ids))).all()) if ids else set()
+    staff = user.role in OUTREACH_STAFF
+    return [(event, district, (staff and in_scope(user, event.district_id))
+             or event.recorder_id == user.id or event.id in mine) for event, district in rows]
 
 
 @dataclass
