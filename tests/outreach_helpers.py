@@ -4,6 +4,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timezone
 
+from webapp.auth.models import User
+from webapp.demo_data import DEMO_PASSWORD
 from webapp.outreach.codes import new_code
 from webapp.outreach.models import EventVolunteer, OutreachEvent
 
@@ -25,3 +27,20 @@ def make_event(session, base_data, recorder=None, **overrides) -> OutreachEvent:
     session.add(EventVolunteer(event_id=event.id, user_id=recorder.id))
     session.commit()
     return event
+
+
+def make_user(session, base_data, role: str, district: str | None = "CX", name: str = "张三") -> User:
+    """Another account of `role` in `district` (a code, or None for city level), password DEMO_PASSWORD."""
+    district_id = base_data.districts[district].id if district else None
+    user = User(username=f"{role}-{district}-{uuid.uuid4().hex[:6]}".lower(), display_name=name, role=role,
+                district_id=district_id)
+    user.set_password(DEMO_PASSWORD)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def sign_in(client, user) -> None:
+    """Sign the test client in as `user`."""
+    response = client.post("/login", data={"username": user.username, "password": DEMO_PASSWORD})
+    assert response.status_code in (200, 303), response.status_code

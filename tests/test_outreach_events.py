@@ -5,14 +5,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from conftest import jpeg_bytes
 from inspection_helpers import JSON, count, photo_file
-from outreach_helpers import make_event
+from outreach_helpers import make_event, make_user, sign_in
 from webapp.audit import AuditLog
-from webapp.auth.models import User
 from webapp.campaigns.models import Campaign
 from webapp.complaints.schemas import today_shanghai
-from webapp.demo_data import DEMO_PASSWORD
 from webapp.media.models import Photo
 from webapp.outreach.models import EventVolunteer, OutreachEvent
 
@@ -48,18 +45,6 @@ def _post(client, form, headers=JSON):
     return client.post("/events", data=form, headers=headers, content_type="multipart/form-data")
 
 
-def _user(session, base_data, role, district="CX", name="张三"):
-    district_id = base_data.districts[district].id if district else None
-    user = User(username=f"{role}-{district}-{uuid.uuid4().hex[:6]}".lower(), display_name=name, role=role,
-                district_id=district_id)
-    user.set_password(DEMO_PASSWORD)
-    session.add(user)
-    session.commit()
-    return user
-
-
-def _login(client, user):
-    assert client.post("/login", data={"username": user.username, "password": DEMO_PASSWORD}).status_code in (200, 303)
 
 
 def _none_saved(session):
@@ -173,8 +158,8 @@ def test_campaign_must_be_an_outreach_campaign_running_on_the_day(client, sessio
 def test_volunteers_listed_must_be_on_the_districts_roster(client, session, base_data, login_as):
     login_as("volunteer")
     client.set_cookie("lang", "en")
-    mate = _user(session, base_data, "volunteer", "CX", "王伙伴")
-    stranger = _user(session, base_data, "volunteer", "CD", "外区志愿者")
+    mate = make_user(session, base_data, "volunteer", "CX", "王伙伴")
+    stranger = make_user(session, base_data, "volunteer", "CD", "外区志愿者")
     outside = _post(client, event_form(volunteer_ids=[str(mate.id), str(stranger.id)]))
     assert outside.status_code == 422 and "roster" in outside.get_json()["errors"]["volunteer_ids"]
     too_few = _post(client, event_form(volunteer_ids=[str(mate.id)], volunteers="1"))
@@ -204,7 +189,7 @@ def test_city_level_recorder_must_name_the_district(client, session, base_data, 
 
 def test_the_form_page_offers_the_running_campaign_and_the_roster(client, session, base_data, login_as):
     login_as("volunteer")
-    mate = _user(session, base_data, "volunteer", "CX", "王伙伴")
+    mate = make_user(session, base_data, "volunteer", "CX", "王伙伴")
     today = today_shanghai()
     session.add(Campaign(kind="outreach", name="2026 年 3·15", starts_on=today, ends_on=today))
     session.commit()
@@ -246,8 +231,8 @@ def test_a_bad_edit_changes_nothing(client, session, base_data, login_as):
 
 def test_district_staff_correct_any_time_and_it_is_audited(client, session, base_data, login_as):
     event = make_event(session, base_data, received_at=datetime.now(timezone.utc) - timedelta(days=30))
-    handler = _user(session, base_data, "handler", "CX", "城西受理员")
-    _login(client, handler)
+    handler = make_user(session, base_data, "handler", "CX", "城西受理员")
+    sign_in(client, handler)
     page = client.get(f"/events/{event.id}/edit")
     assert page.status_code == 200 and 'id="correcting-notice"' in page.text
     assert client.post(f"/events/{event.id}/edit", data=event_form(leaflets="450")).status_code == 303
@@ -266,16 +251,16 @@ def test_other_districts_and_other_roles_cannot_see_or_change(client, session, b
     login_as("consumer")
     assert client.get(f"/events/{event.id}").status_code == 404
     client.post("/logout")
-    inspector = _user(session, base_data, "inspector", "CX", "城西执法")
-    _login(client, inspector)
+    inspector = make_user(session, base_data, "inspector", "CX", "城西执法")
+    sign_in(client, inspector)
     assert client.get(f"/events/{event.id}").status_code == 200
     assert client.get(f"/events/{event.id}/edit").status_code == 403
 
 
 def test_another_volunteer_cannot_see_an_event_they_were_not_at(client, session, base_data, login_as):
     event = make_event(session, base_data)
-    other = _user(session, base_data, "volunteer", "CX", "另一位")
-    _login(client, other)
+    other = make_user(session, base_data, "volunteer", "CX", "另一位")
+    sign_in(client, other)
     assert client.get(f"/events/{event.id}").status_code == 404
     session.add(EventVolunteer(event_id=event.id, user_id=other.id))
     session.commit()
@@ -297,7 +282,7 @@ def test_my_events_total_my_own(client, session, base_data, login_as):
     volunteer = login_as("volunteer")
     make_event(session, base_data, place="甲社区", participants=100)
     make_event(session, base_data, place="乙学校", venue_type="school", participants=50)
-    other = _user(session, base_data, "volunteer", "CX", "另一位")
+    other = make_user(session, base_data, "volunteer", "CX", "另一位")
     make_event(session, base_data, recorder=other, place="丙村", participants=999)
     page = client.get("/events/mine")
     assert page.status_code == 200

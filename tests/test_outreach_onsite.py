@@ -1,7 +1,6 @@
 """On-site complaints: an event's QR code and poster, the complaint form's event link, closing the link."""
 import io
 import re
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,13 +9,11 @@ from flask import render_template
 from sqlmodel import func, select
 
 from conftest import complaint_form
-from outreach_helpers import make_event
+from outreach_helpers import make_event, make_user, sign_in
 from webapp.audit import AuditLog
-from webapp.auth.models import User
 from webapp.complaints import service as complaints
 from webapp.complaints.models import Complaint
 from webapp.complaints.schemas import ComplaintCreate, today_shanghai
-from webapp.demo_data import DEMO_PASSWORD
 from webapp.forms import FieldErrors
 from webapp.media.storage import LocalStorage
 from webapp.outreach import onsite
@@ -26,18 +23,6 @@ HX = {"HX-Request": "true"}
 STORY = "现场买的保健品是假货\uff0c要求退款\u3002"
 
 
-def _user(session, base_data, role, district="CX"):
-    district_id = base_data.districts[district].id if district else None
-    user = User(username=f"{role}-{district}-{uuid.uuid4().hex[:6]}".lower(), display_name="张三", role=role,
-                district_id=district_id)
-    user.set_password(DEMO_PASSWORD)
-    session.add(user)
-    session.commit()
-    return user
-
-
-def _login(client, user):
-    assert client.post("/login", data={"username": user.username, "password": DEMO_PASSWORD}).status_code in (200, 303)
 
 
 def _file(client, base_data, headers=HX, **overrides):
@@ -203,6 +188,7 @@ def test_the_last_day_of_the_window_still_takes_complaints(client, session, base
 
 
 def test_closing_while_the_consumer_types_gives_422_then_an_ordinary_complaint(client, session, base_data):
+    client.set_cookie("lang", "en")
     event = make_event(session, base_data)
     html = client.get(f"/complaints/new?event={event.public_code}").get_data(as_text=True)
     assert 'name="event_code"' in html
@@ -210,7 +196,7 @@ def test_closing_while_the_consumer_types_gives_422_then_an_ordinary_complaint(c
     session.commit()
 
     response = _file(client, base_data, event_code=event.public_code, description=STORY,
-                     headers={**HX, "Accept-Language": "en"})
+                     headers=HX)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="event_code-error"' in html and "no longer takes complaints by QR code" in html
@@ -226,7 +212,8 @@ def test_closing_while_the_consumer_types_gives_422_then_an_ordinary_complaint(c
 
 
 def test_an_unknown_event_code_in_the_post_gives_422(client, session, base_data):
-    response = _file(client, base_data, event_code="ZZZZZZZZ", headers={**HX, "Accept-Language": "en"})
+    client.set_cookie("lang", "en")
+    response = _file(client, base_data, event_code="ZZZZZZZZ", headers=HX)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "The event link was not found" in html and 'name="event_code"' not in html
@@ -234,20 +221,22 @@ def test_an_unknown_event_code_in_the_post_gives_422(client, session, base_data)
 
 
 def test_other_errors_keep_the_event_link(client, session, base_data):
+    client.set_cookie("lang", "en")
     event = make_event(session, base_data)
     response = _file(client, base_data, event_code=event.public_code, consumer_phone="123",
-                     headers={**HX, "Accept-Language": "en"})
+                     headers=HX)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'name="event_code" value="{event.public_code}"' in html and "You are filing on site at" in html
 
 
 def test_a_link_closed_before_a_typing_error_is_corrected_is_dropped_at_once(client, session, base_data):
+    client.set_cookie("lang", "en")
     event = make_event(session, base_data)
     onsite.close_qr(session, base_data.users["volunteer"], event)
     session.commit()
     response = _file(client, base_data, event_code=event.public_code, consumer_phone="123",
-                     headers={**HX, "Accept-Language": "en"})
+                     headers=HX)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="consumer_phone-error"' in html and "no longer takes complaints by QR code" in html
@@ -342,10 +331,10 @@ def test_who_may_close_the_link(client, session, base_data, login_as):
     assert client.post(f"/events/{event.id}/qr/close").status_code == 404
     login_as("handler")  # CD staff, CX event
     assert client.post(f"/events/{event.id}/qr/close").status_code == 404
-    helper = _user(session, base_data, "volunteer")
+    helper = make_user(session, base_data, "volunteer")
     session.add(EventVolunteer(event_id=event.id, user_id=helper.id))
     session.commit()
-    _login(client, helper)  # took part, but did not record it
+    sign_in(client, helper)  # took part, but did not record it
     assert client.post(f"/events/{event.id}/qr/close").status_code == 403
     old = make_event(session, base_data, received_at=datetime.now(timezone.utc) - timedelta(days=8))
     login_as("volunteer")  # the recorder, after the edit window

@@ -126,11 +126,12 @@ def test_roster_needs_sign_in(client, base_data):
 # --- joining -------------------------------------------------------------------------------------------
 
 def test_join_happy_path(client, session, base_data):
+    client.set_cookie("lang", "en")
     invite = _invite(session, base_data, "CX", max_uses=2)
     page = client.get(f"/join/{roster.grouped(invite.code).lower()}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert base_data.districts["CX"].name in text and 'id="join-form"' in text
+    assert base_data.districts["CX"].name_en in text and 'id="join-form"' in text
     response = client.post(f"/join/{invite.code}", data=JOINER)
     assert response.status_code == 303 and response.headers["Location"].endswith("/")
     assert any(c.startswith("field=1") for c in response.headers.getlist("Set-Cookie"))
@@ -157,6 +158,7 @@ def test_join_htmx_redirects(client, session, base_data):
 
 
 def test_used_up_invite(client, session, base_data):
+    client.set_cookie("lang", "en")
     invite = _invite(session, base_data, "CX", max_uses=1)
     assert client.post(f"/join/{invite.code}", data=JOINER).status_code == 303
     client.post("/logout")
@@ -197,6 +199,7 @@ def test_join_is_rate_limited(app_config, session, base_data):
 
 
 def test_expired_and_revoked_invites(client, session, base_data):
+    client.set_cookie("lang", "en")
     expired = _invite(session, base_data, "CX", expires_at=utcnow() - timedelta(minutes=1))
     revoked = _invite(session, base_data, "CX", revoked_at=utcnow())
     for invite, title in ((expired, "Invitation expired"), (revoked, "Invitation closed")):
@@ -226,6 +229,7 @@ def test_join_code_typed_by_hand(client, session, base_data):
 
 
 def test_duplicate_phone(client, session, base_data):
+    client.set_cookie("lang", "en")
     invite = _invite(session, base_data, "CX")
     # The demo consumer already signs in with this number.
     response = client.post(f"/join/{invite.code}", data=dict(JOINER, phone="13800000001"), headers=HX)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, jsonify, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -13,15 +13,15 @@ from webapp.auth.models import HANDLER, INSPECTOR, SUPERVISOR
 from webapp.auth.routes import role_required
 from webapp.complaints.schemas import today_shanghai
 from webapp.db import get_session
-from webapp.errors import error_response
 from webapp.forms import FieldErrors
-from webapp.htmx import redirect, render
+from webapp.htmx import render
 from webapp.inspections import policy, queries, service
 from webapp.inspections.forms import (complaint_note, form_context, item_photos, prefill, reference_errors,
                                       summary, validate_inspection)
 from webapp.inspections.labels import LABELS
 from webapp.media.uploads import storage
-from webapp.sync.idempotency import digest, parse_uuid, result, same_origin, wants_json
+from webapp.sync import answers
+from webapp.sync.idempotency import digest, parse_uuid, result, same_origin
 
 bp = Blueprint("inspections", __name__)
 
@@ -53,34 +53,21 @@ def merchants_json():
     return response
 
 
-def _json() -> bool:
-    # htmx sends Accept: */*, which wants_json() counts as JSON: htmx requests get HTML.
-    return wants_json() and not getattr(request, "htmx", None)
-
-
-def _refuse(status: int, message: str):
-    return result(status, error=message) if _json() else error_response(status, message)
-
-
 def _saved(inspection, status: int):
     url = url_for("inspections.detail", inspection_id=inspection.id)
-    message = _("Inspection saved.")
-    if _json():
-        return result(status, id=inspection.id, url=url, message=message)
-    flash(message, "success")
-    return redirect(url)
+    return answers.saved(inspection.id, url, _("Inspection saved."), status)
 
 
 def _replayed(existing, body: str):
     """The same record again gets the first answer; another record under its number is a conflict."""
     if existing.body_sha256 == body and existing.inspector_id == current_user.id:
         return _saved(existing, 200)
-    return _refuse(409, _("This inspection record's number is already used by a different record. "
+    return answers.refuse(409, _("This inspection record's number is already used by a different record. "
                           "Nothing was saved: open the form again and re-enter it."))
 
 
 def _invalid(errors: dict[str, str]):
-    if _json():
+    if answers.outbox_asks():
         return result(422, error=summary(errors), errors=errors)
     values = request.form.to_dict()
     return _form_page(values, errors, 422, request.form.getlist("order_item"))
@@ -91,9 +78,9 @@ def _invalid(errors: dict[str, str]):
 def create():
     """Record an inspection sent by a form or replayed by the outbox; the client_uuid makes it idempotent."""
     if not same_origin():
-        return _refuse(403, _("This record was not sent from this site."))
+        return answers.refuse(403, _("This record was not sent from this site."))
     if not policy.can_create(current_user):
-        return _refuse(403, _("Your account may not record inspections."))
+        return answers.refuse(403, _("Your account may not record inspections."))
     session = get_session()
     body = digest(request.form, request.files)
     existing = service.find_by_client_uuid(session, parse_uuid(request.form.get("client_uuid")))
@@ -158,9 +145,9 @@ def detail(inspection_id: int):
 @bp.errorhandler(403)
 def _forbidden(_exc):
     # role_required aborts with 403: the outbox still gets its JSON answer.
-    return _refuse(403, _("Your account may not do this."))
+    return answers.refuse(403, _("Your account may not do this."))
 
 
 @bp.errorhandler(404)
 def _not_found(_exc):
-    return _refuse(404, _("This page does not exist, or you may not see it."))
+    return answers.refuse(404, _("This page does not exist, or you may not see it."))

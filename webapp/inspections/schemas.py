@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import unicodedata
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal, Optional
 
@@ -10,6 +9,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, field_validator
 
 from webapp.complaints.schemas import SHANGHAI, today_shanghai
+from webapp.sync.idempotency import require_uuid
 
 MAX_SAMPLES = 5
 MAX_INSPECTORS = 20
@@ -102,13 +102,7 @@ class InspectionCreate(BaseModel):
     follow_up_of: Optional[int] = None
     campaign_id: Optional[int] = None
 
-    @field_validator("client_uuid")
-    @classmethod
-    def _uuid(cls, value: str) -> str:
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise ValueError(_("This record has no valid number; please open the form again.")) from None
+    _uuid = field_validator("client_uuid")(require_uuid)
 
     @field_validator("captured_at", mode="before")
     @classmethod

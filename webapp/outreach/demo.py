@@ -18,7 +18,7 @@ from webapp.auth.models import District, User
 from webapp.campaigns.models import OUTREACH, Campaign
 from webapp.complaints import service as complaints
 from webapp.complaints import states
-from webapp.complaints.models import Category, Complaint
+from webapp.complaints.models import Category
 from webapp.complaints.schemas import ComplaintCreate, today_shanghai
 from webapp.media.storage import LocalStorage
 from webapp.merchants.models import Merchant

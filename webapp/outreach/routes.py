@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,6 @@ from webapp.campaigns.models import Campaign
 from webapp.complaints.forms import label
 from webapp.complaints.schemas import today_shanghai
 from webapp.db import get_session
-from webapp.errors import error_response
 from webapp.forms import FieldErrors
 from webapp.htmx import redirect, render
 from webapp.i18n import current_lang
@@ -26,7 +25,8 @@ from webapp.outreach.forms import reference_errors, summary, validate_event
 from webapp.outreach.labels import LABELS
 from webapp.outreach.models import OutreachEvent
 from webapp.outreach.schemas import EventFields
-from webapp.sync.idempotency import digest, parse_uuid, result, same_origin, wants_json
+from webapp.sync import answers
+from webapp.sync.idempotency import digest, parse_uuid, result, same_origin
 
 bp = Blueprint("outreach", __name__)
 
@@ -64,34 +64,20 @@ def new():
     return _form_page(values, {})
 
 
-def _json() -> bool:
-    # htmx sends Accept: */*, which wants_json() counts as JSON: htmx requests get HTML.
-    return wants_json() and not getattr(request, "htmx", None)
-
-
-def _refuse(status: int, message: str):
-    return result(status, error=message) if _json() else error_response(status, message)
-
-
-def _saved(event: OutreachEvent, status: int):
-    url = url_for("outreach.detail", event_id=event.id)
-    message = _("Event saved.")
-    if _json():
-        return result(status, id=event.id, url=url, message=message)
-    flash(message, "success")
-    return redirect(url)
+def _saved(event, status: int):
+    return answers.saved(event.id, url_for("outreach.detail", event_id=event.id), _("Event saved."), status)
 
 
 def _replayed(existing: OutreachEvent, body: str):
     """The same record again gets the first answer; another record under its number is a conflict."""
     if existing.body_sha256 == body and existing.recorder_id == current_user.id:
         return _saved(existing, 200)
-    return _refuse(409, _("This event record's number is already used by a different record. "
+    return answers.refuse(409, _("This event record's number is already used by a different record. "
                           "Nothing was saved: open the form again and re-enter it."))
 
 
 def _invalid(errors: dict[str, str]):
-    if _json():
+    if answers.outbox_asks():
         return result(422, error=summary(errors), errors=errors)
     values = request.form.to_dict()
     values.update({k: request.form.getlist(k) for k in ("formats", "audiences", "volunteer_ids")})
@@ -103,9 +89,9 @@ def _invalid(errors: dict[str, str]):
 def create():
     """Record an event sent by the form or replayed by the outbox; the client_uuid makes it idempotent."""
     if not same_origin():
-        return _refuse(403, _("This record was not sent from this site."))
+        return answers.refuse(403, _("This record was not sent from this site."))
     if not policy.can_record(current_user):
-        return _refuse(403, _("Your account may not record outreach events."))
+        return answers.refuse(403, _("Your account may not record outreach events."))
     session = get_session()
     body = digest(request.form, request.files)
     existing = service.find_by_client_uuid(session, parse_uuid(request.form.get("client_uuid")))
@@ -247,9 +233,9 @@ def update(event_id: int):
 @bp.errorhandler(403)
 def _forbidden(_exc):
     # role_required aborts with 403: the outbox still gets its JSON answer.
-    return _refuse(403, _("Your account may not do this."))
+    return answers.refuse(403, _("Your account may not do this."))
 
 
 @bp.errorhandler(404)
 def _not_found(_exc):
-    return _refuse(404, _("This page does not exist, or you may not see it."))
+    return answers.refuse(404, _("This page does not exist, or you may not see it."))

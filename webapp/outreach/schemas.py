@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import unicodedata
-import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal, Optional
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 from webapp.complaints.schemas import today_shanghai
 from webapp.inspections.schemas import FUTURE_GRACE, MAX_AGE, clean, parse_moment
 from webapp.outreach.models import AUDIENCES, FORMATS
+from webapp.sync.idempotency import require_uuid
 
 Venue = Literal["community", "school", "village", "enterprise", "market", "government"]
 MAX_DAYS_BACK = 366
@@ -156,13 +156,7 @@ class EventCreate(EventFields):
     client_uuid: str
     captured_at: Optional[datetime] = None
 
-    @field_validator("client_uuid")
-    @classmethod
-    def _uuid(cls, value: str) -> str:
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise ValueError(_("This record has no valid number; please open the form again.")) from None
+    _uuid = field_validator("client_uuid")(require_uuid)
 
     @field_validator("captured_at", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ import json
 import uuid
 
 from flask import Response, jsonify, request
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 
 IGNORED_FIELDS = {"csrf_token"}
@@ -22,6 +23,14 @@ def parse_uuid(raw: str | None) -> str | None:
         return str(uuid.UUID(str(raw)))
     except (TypeError, ValueError):
         return None
+
+
+def require_uuid(value: str) -> str:
+    """A schema validator: the record's client_uuid, canonical, or a message for the person."""
+    canonical = parse_uuid(value)
+    if canonical is None:
+        raise ValueError(_("This record has no valid number; please open the form again."))
+    return canonical
 
 
 def digest(form: MultiDict, files: MultiDict) -> str:
