@@ -4,11 +4,13 @@ from sqlmodel import SQLModel
 from webapp.audit import AuditLog  # noqa: F401
 from webapp.auth.models import District, User  # noqa: F401
 from webapp.campaigns.models import Campaign  # noqa: F401
-from webapp.complaints.models import Category, Complaint, ComplaintEvent, ComplaintPause  # noqa: F401
+from webapp.complaints.models import (  # noqa: F401
+    Category, Complaint, ComplaintCluster, ComplaintEvent, ComplaintPause)
 from webapp.inspections.models import (  # noqa: F401
     ChecklistItem, ChecklistTemplate, Inspection, InspectionFinding, InspectionTask, RectificationOrder, Sample)
 from webapp.media.models import Photo  # noqa: F401
-from webapp.merchants.models import Merchant  # noqa: F401
+from webapp.merchants.models import DuplicateSuspect, Merchant  # noqa: F401
 from webapp.outreach.models import EventVolunteer, OutreachEvent, VolunteerInvite  # noqa: F401
+from webapp.public.models import Warning  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -74,4 +74,7 @@ def from_env() -> dict:
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
         "CITY_NAME": os.environ.get("CITY_NAME", "示范市"),
+        # 群体投诉: this many complaints about one merchant and category within the window are flagged.
+        "COLLECTIVE_THRESHOLD": int(os.environ.get("COLLECTIVE_THRESHOLD", 5)),
+        "COLLECTIVE_WINDOW_DAYS": int(os.environ.get("COLLECTIVE_WINDOW_DAYS", 30)),
     }

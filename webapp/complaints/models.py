@@ -30,6 +30,7 @@ class Complaint(SQLModel, table=True):
     state: str = Field(default="submitted", max_length=20, index=True)
     channel: str = Field(default="web", max_length=20)
     event_id: int | None = Field(default=None, foreign_key="outreachevent.id", index=True)  # 现场受理
+    cluster_id: int | None = Field(default=None, foreign_key="complaintcluster.id", index=True)  # 群体投诉
     merchant_id: int = Field(foreign_key="merchant.id", index=True)
     district_id: int = Field(foreign_key="district.id", index=True)
     category_id: int = Field(foreign_key="category.id", index=True)
@@ -86,3 +87,20 @@ class ComplaintEvent(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     public: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ComplaintCluster(SQLModel, table=True):
+    """群体投诉: N or more complaints about one merchant and category within a window, flagged to supervisors."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    category_id: int = Field(foreign_key="category.id", index=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    first_received_at: datetime
+    last_received_at: datetime
+    size: int = Field(default=0)
+    flagged_at: datetime = Field(default_factory=utcnow, index=True)
+    status: str = Field(default="open", max_length=10, index=True)   # open | handled
+    handled_by_id: int | None = Field(default=None, foreign_key="user.id")
+    handled_at: datetime | None = Field(default=None)
+    note: str = Field(default="", max_length=500)

@@ -81,6 +81,9 @@ class Sample(SQLModel, table=True):
     lab_result: str | None = Field(default=None, max_length=4)  # pass | fail
     report_no: str = Field(default="", max_length=60)
     result_on: date | None = Field(default=None)
+    # Published on the public sampling-results page (抽检结果公示) by a supervisor; None: not public.
+    published_at: datetime | None = Field(default=None, index=True)
+    published_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class RectificationOrder(SQLModel, table=True):
