@@ -7,7 +7,7 @@ from sqlmodel import Session, func, select
 
 from webapp import audit, workdays
 from webapp.auth.models import District, User, utcnow
-from webapp.complaints import deadlines, states
+from webapp.complaints import clusters, deadlines, states
 from webapp.complaints.deadlines import local_date
 from webapp.complaints.models import Category, Complaint, ComplaintEvent
 from webapp.complaints.schemas import ComplaintCreate, today_shanghai
@@ -18,7 +18,7 @@ from webapp.media.models import Photo
 from webapp.media.photos import ProcessedPhoto
 from webapp.media.records import save_photos
 from webapp.media.storage import LocalStorage
-from webapp.merchants import service as merchants
+from webapp.merchants import merge, service as merchants
 from webapp.merchants.models import Merchant
 from webapp.outreach import onsite
 from webapp.outreach.models import OutreachEvent
@@ -40,7 +40,8 @@ def _check_references(session: Session, data: ComplaintCreate) -> tuple[Merchant
         event, problem = onsite.event_for_link(session, data.event_code, today_shanghai())
         if problem:
             errors["event_code"] = f"event_{problem}"
-    merchant = session.get(Merchant, data.merchant_id) if data.merchant_id else None
+    # A form opened before a merge still names the merged-away record: file against the survivor.
+    merchant = merge.resolve(session, session.get(Merchant, data.merchant_id)) if data.merchant_id else None
     if data.merchant_id and merchant is None:
         errors["merchant_name"] = "merchant"
     if session.get(District, data.district_id) is None:
@@ -54,8 +55,13 @@ def _check_references(session: Session, data: ComplaintCreate) -> tuple[Merchant
 
 
 def create_complaint(session: Session, actor: User | None, data: ComplaintCreate,
-                     photos: list[ProcessedPhoto], storage: LocalStorage) -> tuple[Complaint, bool]:
-    """File a complaint with its photos; a replayed client_uuid returns the first one (created=False)."""
+                     photos: list[ProcessedPhoto], storage: LocalStorage, *,
+                     collective_threshold: int = clusters.DEFAULT_THRESHOLD,
+                     collective_window_days: int = clusters.DEFAULT_WINDOW_DAYS) -> tuple[Complaint, bool]:
+    """File a complaint with its photos; a replayed client_uuid returns the first one (created=False).
+
+    The thresholds of 群体投诉 come from the app's COLLECTIVE_THRESHOLD / COLLECTIVE_WINDOW_DAYS (routes pass them).
+    """
     existing = find_by_client_uuid(session, data.client_uuid)
     if existing:
         return existing, False
@@ -89,6 +95,7 @@ def create_complaint(session: Session, actor: User | None, data: ComplaintCreate
     )
     session.add(complaint)
     session.flush()
+    clusters.detect(session, complaint, collective_threshold, collective_window_days)
     event = add_event(session, complaint, "submitted", actor, "consumer")
     save_photos(session, storage, photos, uploaded_by_id=getattr(actor, "id", None),
                 complaint_id=complaint.id, complaint_event_id=event.id)

@@ -42,8 +42,8 @@ def template_for(session: Session, merchant: Merchant | None) -> int | None:
 
 
 def district_merchants(session: Session, user: User) -> list[Merchant]:
-    """The merchants an inspector may pick on the form (their district; all for city level)."""
-    stmt = scoped(select(Merchant), Merchant.district_id, user)
+    """The merchants an inspector may pick on the form (their district; all for city level), merged ones left out."""
+    stmt = scoped(select(Merchant).where(Merchant.merged_into_id.is_(None)), Merchant.district_id, user)
     return list(session.exec(stmt.order_by(Merchant.name, Merchant.id)))
 
 

@@ -25,7 +25,7 @@ from webapp.inspections.schemas import InspectionCreate, LabResult
 from webapp.media.photos import ProcessedPhoto
 from webapp.media.records import save_photos
 from webapp.media.storage import LocalStorage
-from webapp.merchants import service as merchants
+from webapp.merchants import merge, service as merchants
 from webapp.merchants.models import Merchant
 
 
@@ -67,12 +67,12 @@ def _merchant(session: Session, actor: User, data: InspectionCreate, errors: dic
         return None, district_id
     merchant = None
     if data.merchant_id:
-        merchant = session.get(Merchant, data.merchant_id)
+        merchant = merge.resolve(session, session.get(Merchant, data.merchant_id))
         if merchant is None:
             errors["merchant_id"] = "merchant_missing"
             return None, None
     elif data.merchant_search:
-        stmt = select(Merchant).where(Merchant.name == data.merchant_search)
+        stmt = select(Merchant).where(Merchant.name == data.merchant_search, Merchant.merged_into_id.is_(None))
         if actor.district_id is not None:
             stmt = stmt.where(Merchant.district_id == actor.district_id)
         found = list(session.exec(stmt.limit(2)))
