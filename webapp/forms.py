@@ -9,6 +9,18 @@ from pydantic import BaseModel, ValidationError
 T = TypeVar("T", bound=BaseModel)
 
 
+MAX_ID = 2**31 - 1  # an INTEGER column: larger numbers cannot be ids (PostgreSQL would refuse them)
+
+
+def parse_id(value) -> int | None:
+    """A positive id from a query string or form that fits the column, or None for anything else."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 class FieldErrors(Exception):
     """Input that passed the schema but broke a rule checked against the data (e.g. unknown category)."""
 

@@ -16,6 +16,7 @@ from webapp.auth.models import User
 from webapp.complaints import deadlines, states
 from webapp.complaints.choices import CHANNELS
 from webapp.complaints.models import Category, Complaint, ComplaintEvent
+from webapp.forms import parse_id
 from webapp.merchants.models import Merchant
 
 PER_PAGE = 25
@@ -34,15 +35,8 @@ DUE = case(
 BUCKET = case((DUE.is_not(None), 0), (Complaint.state.in_(states.OPEN_STATES), 1), else_=2)
 
 
-MAX_ID = 2**31 - 1  # an INTEGER column: anything larger cannot be an id, and PostgreSQL would refuse it
 
 
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
 
 
 @dataclass(frozen=True)
@@ -66,14 +60,14 @@ class Filters:
         assignee = args.get("assignee", "")
         return cls(
             state=state if state == "open" or state in states.LABELS else "",
-            category_id=_int(args.get("category_id")),
+            category_id=parse_id(args.get("category_id")),
             merchant=args.get("merchant", "").strip()[:60],
             channel=args.get("channel", "") if args.get("channel", "") in CHANNELS else "",
             due=args.get("due", "") if args.get("due", "") in DUE_FILTERS else "",
-            assignee=assignee if assignee in ("me", "none") or _int(assignee) else "",
+            assignee=assignee if assignee in ("me", "none") or parse_id(assignee) else "",
             q=args.get("q", "").strip()[:60],
-            district_id=_int(args.get("district_id")),
-            page=_int(args.get("page")) or 1,
+            district_id=parse_id(args.get("district_id")),
+            page=parse_id(args.get("page")) or 1,
         )
 
     def args(self, **changes) -> dict:
