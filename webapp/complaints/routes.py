@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -77,7 +77,10 @@ def create():
     session = get_session()
     actor = current_user if current_user.is_authenticated else None
     try:
-        complaint, _created = service.create_complaint(session, actor, data, photos, storage())
+        complaint, _created = service.create_complaint(
+            session, actor, data, photos, storage(),
+            collective_threshold=current_app.config["COLLECTIVE_THRESHOLD"],
+            collective_window_days=current_app.config["COLLECTIVE_WINDOW_DAYS"])
         session.commit()
     except FieldErrors as exc:
         session.rollback()
