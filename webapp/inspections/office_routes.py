@@ -1,7 +1,7 @@
 """The back office of inspections: samples awaiting a lab result, and rectification orders to follow up."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +16,7 @@ from webapp.inspections.forms import reference_errors
 from webapp.inspections.labels import LABELS
 from webapp.inspections.schemas import LabResult
 from webapp.merchants.models import Merchant
+from webapp.public import sampling
 
 bp = Blueprint("inspection_office", __name__)
 
@@ -59,6 +60,43 @@ def record_result(sample_id: int):
         return _samples_page(422, {sample.id: (values, errors)})
     flash(_("Lab result recorded."), "success")
     return redirect(url_for("inspection_office.samples"))
+
+
+def _publication(sample_id: int, action, message: str):
+    """Publish or unpublish one sample's result: supervisors of its district; 422 without a lab result."""
+    sample, inspection = policy.get_sample_or_404(sample_id, "view")
+    if not sampling.can_publish(current_user, inspection):
+        abort(403)
+    session = get_session()
+    error = None
+    try:
+        action(session, current_user, sample)
+        session.commit()
+    except FieldErrors as exc:
+        session.rollback()
+        error = next(iter(exc.errors.values()))
+    if wants_partial():
+        return render("public/_sample_publish.html", status=422 if error else 200, s=sample,
+                      merchant=session.get(Merchant, inspection.merchant_id), labels=LABELS, publish_error=error)
+    if error:
+        flash(error, "error")
+        return _samples_page(422)
+    flash(message, "success")
+    return redirect(url_for("inspection_office.samples") + "#publish-samples")
+
+
+@bp.post("/inspections/samples/<int:sample_id>/publish")
+@role_required(SUPERVISOR)
+def publish_sample(sample_id: int):
+    """Put a lab result on the public sampling-results page (抽检结果公示)."""
+    return _publication(sample_id, sampling.publish_sample, _("Published on the public sampling results."))
+
+
+@bp.post("/inspections/samples/<int:sample_id>/unpublish")
+@role_required(SUPERVISOR)
+def unpublish_sample(sample_id: int):
+    """Take a lab result off the public page."""
+    return _publication(sample_id, sampling.unpublish_sample, _("Removed from the public sampling results."))
 
 
 @bp.get("/inspections/orders")
