@@ -19,7 +19,7 @@ PHONE = "13955556666"
 def complaint_code(db, live_app):
     """A fresh guest complaint against a merchant of the demo handler's district (城东区)."""
     def _file(description: str) -> str:
-        merchant = db.exec(select(Merchant).where(Merchant.name.startswith("惠民生鲜超市"))).one()
+        merchant = db.exec(select(Merchant).where(Merchant.name == "惠民生鲜超市")).one()
         from webapp.complaints.models import Category
         category = db.exec(select(Category).where(Category.code == "food")).one()
         data = ComplaintCreate.model_validate({

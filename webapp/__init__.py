@@ -121,6 +121,11 @@ def register_blueprints(app: Flask) -> None:
     from webapp.outreach import qr_routes, roster_routes, routes as outreach_routes
     for bp in (outreach_routes.bp, qr_routes.bp, roster_routes.bp):
         app.register_blueprint(bp)
+    from webapp.complaints import cluster_routes
+    from webapp.merchants import merchant_routes, risk_routes
+    from webapp.public import routes as public_routes
+    for bp in (merchant_routes.bp, risk_routes.bp, cluster_routes.bp, public_routes.bp):
+        app.register_blueprint(bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

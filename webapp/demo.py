@@ -22,7 +22,10 @@ from webapp.inspections.seed import load_templates
 from webapp.media.photos import process_photo
 from webapp.media.storage import LocalStorage
 from webapp.merchants.models import Merchant
+from webapp.complaints.clusters import load_demo_clusters
+from webapp.merchants.service import load_demo_registry
 from webapp.outreach.demo import load_demo_outreach
+from webapp.public.demo import load_demo_public
 
 NAMESPACE = uuid.UUID("6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f")
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -75,11 +78,14 @@ def _receipt_photo(text: str):
 def load_demo(session: Session, upload_dir: str) -> str:
     """Add what is missing of the demo city and return a one-line summary."""
     districts, categories, merchants = load_reference(session)
+    load_demo_registry(session)
     consumer = session.exec(select(User).where(User.role == "consumer")).first()
     added = _demo_complaints(session, LocalStorage(upload_dir), merchants, categories, consumer)
     session.flush()
     load_demo_inspections(session, LocalStorage(upload_dir))
     events = load_demo_outreach(session, LocalStorage(upload_dir))
+    load_demo_clusters(session, LocalStorage(upload_dir))
+    load_demo_public(session)
     return (f"demo city ready: {len(districts)} districts, {len(demo_data.USERS)} accounts, "
             f"{len(merchants)} merchants, {len(categories)} categories, {added} complaints added, "
             f"{events} outreach events added")
