@@ -33,9 +33,13 @@ def register(app: Flask) -> None:
         from webapp.demo_data import DEMO_PASSWORD, USERS
 
         click.echo(f"demo accounts (password for all: {DEMO_PASSWORD}):")
+        from webapp.outreach.demo import VOLUNTEERS
+
         for username, name, role, district, _phone in USERS:
             where = district or ("" if role == "consumer" else "city level")
             click.echo(f"  {role:<11} {username:<12} {name}  {where}")
+        for username, name, district in VOLUNTEERS:
+            click.echo(f"  {'volunteer':<11} {username:<12} {name}  {district}")
 
     @app.cli.command("create-user")
     @click.option("--username", required=True)

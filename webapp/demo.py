@@ -24,7 +24,7 @@ from webapp.media.storage import LocalStorage
 from webapp.merchants.models import Merchant
 from webapp.complaints.clusters import load_demo_clusters
 from webapp.merchants.service import load_demo_registry
-from webapp.outreach.demo import load_demo_outreach
+from webapp.outreach.demo import VOLUNTEERS as OUTREACH_VOLUNTEERS, load_demo_outreach
 from webapp.public.demo import load_demo_public
 
 NAMESPACE = uuid.UUID("6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f")
@@ -86,7 +86,7 @@ def load_demo(session: Session, upload_dir: str) -> str:
     events = load_demo_outreach(session, LocalStorage(upload_dir))
     load_demo_clusters(session, LocalStorage(upload_dir))
     load_demo_public(session)
-    return (f"demo city ready: {len(districts)} districts, {len(demo_data.USERS)} accounts, "
+    return (f"demo city ready: {len(districts)} districts, {len(demo_data.USERS) + len(OUTREACH_VOLUNTEERS)} accounts, "
             f"{len(merchants)} merchants, {len(categories)} categories, {added} complaints added, "
             f"{events} outreach events added")
 
