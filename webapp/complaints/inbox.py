@@ -1,10 +1,9 @@
 """Queries behind the handler's inbox, the 督办 list and the referrals, scoped to the user's district."""
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, null, or_
@@ -18,6 +17,7 @@ from webapp.complaints.choices import CHANNELS
 from webapp.complaints.models import Category, Complaint, ComplaintEvent
 from webapp.forms import parse_id
 from webapp.merchants.models import Merchant
+from webapp.paging import Page, page_count
 
 PER_PAGE = 25
 DUE_FILTERS = ("overdue", "due_soon", "paused")
@@ -98,20 +98,6 @@ class Row:
     last_reminder: datetime | None = None
 
 
-@dataclass
-class Page:
-    """A page of rows with the numbers a pager needs."""
-
-    rows: list[Row]
-    total: int
-    page: int
-    per_page: int = PER_PAGE
-    filters: Filters = field(default_factory=Filters)
-
-    @property
-    def pages(self) -> int:
-        return max(math.ceil(self.total / self.per_page), 1)
-
 
 def scoped(stmt, user: User):
     """Limit to the user's district; city-level staff (no district) see all."""
@@ -181,12 +167,13 @@ def inbox(session: Session, user: User, filters: Filters, today: date) -> Page:
     """The complaints of the user's district matching `filters`, most urgent first, a page at a time."""
     where = _where(user, filters, today)
     total = session.exec(scoped(_joined(func.count(Complaint.id)).where(*where), user)).one()
-    pages = max(math.ceil(total / PER_PAGE), 1)
+    pages = page_count(total, PER_PAGE)
     page = min(filters.page, pages)
     stmt = (scoped(_joined(Complaint, Merchant, Category, Assignee).where(*where), user)
             .order_by(BUCKET, DUE, Complaint.received_at.desc(), Complaint.id.desc())
             .offset((page - 1) * PER_PAGE).limit(PER_PAGE))
-    return Page(rows=_rows(session, stmt, today), total=total, page=page, filters=replace(filters, page=page))
+    return Page(rows=_rows(session, stmt, today), total=total, page=page, per_page=PER_PAGE,
+                filters=replace(filters, page=page))
 
 
 def reminders(session: Session, complaint_ids: list[int]) -> dict[int, tuple[int, datetime]]:
@@ -220,12 +207,13 @@ def referrals(session: Session, user: User, page: int, today: date) -> Page:
     """诉转案: complaints handed to enforcement, latest first."""
     where = [Complaint.state == states.REFERRED]
     total = session.exec(scoped(_joined(func.count(Complaint.id)).where(*where), user)).one()
-    pages = max(math.ceil(total / PER_PAGE), 1)
+    pages = page_count(total, PER_PAGE)
     page = min(max(page, 1), pages)
     stmt = (scoped(_joined(Complaint, Merchant, Category, Assignee).where(*where), user)
             .order_by(Complaint.concluded_at.desc(), Complaint.id.desc())
             .offset((page - 1) * PER_PAGE).limit(PER_PAGE))
-    return Page(rows=_rows(session, stmt, today), total=total, page=page, filters=Filters(page=page))
+    return Page(rows=_rows(session, stmt, today), total=total, page=page, per_page=PER_PAGE,
+                filters=Filters(page=page))
 
 
 def assignable(session: Session, user: User) -> list[User]:

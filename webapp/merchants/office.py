@@ -1,9 +1,8 @@
 """The staff's merchant pages: who may do what, the registry, one merchant's record over time, the edit. No Flask."""
 from __future__ import annotations
 
-import math
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from webapp.forms import FieldErrors, parse_id
 from webapp.inspections.models import Inspection, InspectionTask, RectificationOrder, Sample
 from webapp.merchants import dedup, uscc
 from webapp.merchants.models import SECTORS, DuplicateSuspect, Merchant
+from webapp.paging import Page, page_count
 
 READERS = (HANDLER, INSPECTOR, SUPERVISOR, ADMIN)   # open the registry and merchant pages
 EDITORS = (HANDLER, SUPERVISOR, ADMIN)              # correct a record (inspectors only read)
@@ -96,18 +96,6 @@ class Row:
     suspect: bool = False
 
 
-@dataclass
-class Page:
-    rows: list[Row]
-    total: int
-    page: int
-    per_page: int = PER_PAGE
-    filters: Filters = field(default_factory=Filters)
-
-    @property
-    def pages(self) -> int:
-        return max(math.ceil(self.total / self.per_page), 1)
-
 
 def _open_suspect_of(merchant_id_column):
     return exists().where(DuplicateSuspect.status == "open",
@@ -157,14 +145,14 @@ def registry(session: Session, user: User, filters: Filters) -> Page:
     """Active (not merged-away) merchants the user may see matching `filters`, by name, a page at a time."""
     where = _registry_where(user, filters)
     total = session.exec(select(func.count(Merchant.id)).where(*where)).one()
-    page = min(filters.page, max(math.ceil(total / PER_PAGE), 1))
+    page = min(filters.page, page_count(total, PER_PAGE))
     merchants = session.exec(select(Merchant).where(*where).order_by(Merchant.name, Merchant.id)
                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
     ids = [m.id for m in merchants]
     counts = complaint_counts(session, ids)
     flagged = suspect_ids(session, ids)
     rows = [Row(m, *counts.get(m.id, (0, 0)), suspect=m.id in flagged) for m in merchants]
-    return Page(rows=rows, total=total, page=page, filters=replace(filters, page=page))
+    return Page(rows=rows, total=total, page=page, per_page=PER_PAGE, filters=replace(filters, page=page))
 
 
 def complaint_counts(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:

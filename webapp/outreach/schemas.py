@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationInfo, field_validator
 
 from webapp.complaints.schemas import today_shanghai
-from webapp.inspections.schemas import FUTURE_GRACE, MAX_AGE, clean, parse_moment
+from webapp.inspections.schemas import FUTURE_GRACE, MAX_AGE, _limit, parse_moment
 from webapp.outreach.models import AUDIENCES, FORMATS
 from webapp.sync.idempotency import require_uuid
 
@@ -37,13 +37,6 @@ def whole_number(raw) -> int | None:
     if text.lstrip("-").isdigit() and len(text) <= 12:
         return int(text)
     raise ValueError(_("Please enter a whole number, e.g. 120."))
-
-
-def _limit(value: str, n: int) -> str:
-    value = clean(value)
-    if len(value) > n:
-        raise ValueError(_("Please keep it under %(n)s characters.", n=n))
-    return value
 
 
 class EventFields(BaseModel):
