@@ -126,6 +126,9 @@ def register_blueprints(app: Flask) -> None:
     from webapp.public import routes as public_routes
     for bp in (merchant_routes.bp, risk_routes.bp, cluster_routes.bp, public_routes.bp):
         app.register_blueprint(bp)
+    from webapp.reports import dashboard_routes, export_routes, rollup, summary_routes, target_routes  # noqa: F401
+    for bp in (dashboard_routes.bp, summary_routes.bp, target_routes.bp, export_routes.bp):
+        app.register_blueprint(bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -12,5 +12,9 @@ from webapp.media.models import Photo  # noqa: F401
 from webapp.merchants.models import DuplicateSuspect, Merchant  # noqa: F401
 from webapp.outreach.models import EventVolunteer, OutreachEvent, VolunteerInvite  # noqa: F401
 from webapp.public.models import Warning  # noqa: F401
+from webapp.reports.models import (  # noqa: F401
+    ComplaintDayCategory, ComplaintDayCloseDays, ComplaintDayProblem, ComplaintDayStat, PlanTarget, StatDirty,
+    StatLock)
+from webapp.reports import rollup  # noqa: F401,E402  (its flush listener keeps the day tables true)
 
 metadata = SQLModel.metadata

@@ -12,6 +12,9 @@ from webapp.forms import FieldErrors
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
+    from webapp.reports.cli import reports_cli
+
+    app.cli.add_command(reports_cli)
 
     @app.cli.command("migrate")
     def migrate() -> None:

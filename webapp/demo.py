@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import random
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
@@ -16,7 +16,8 @@ from webapp.complaints import service as complaints
 from webapp.complaints.deadlines import local_date
 from webapp.complaints import states
 from webapp.complaints.models import Category, Complaint, ComplaintEvent
-from webapp.complaints.schemas import ComplaintCreate
+from webapp.complaints.schemas import SHANGHAI, ComplaintCreate
+from webapp.complaints.workflow import settle
 from webapp.inspections.demo import load_demo_inspections
 from webapp.inspections.seed import load_templates
 from webapp.media.photos import process_photo
@@ -26,6 +27,7 @@ from webapp.complaints.clusters import load_demo_clusters
 from webapp.merchants.service import load_demo_registry
 from webapp.outreach.demo import VOLUNTEERS as OUTREACH_VOLUNTEERS, load_demo_outreach
 from webapp.public.demo import load_demo_public
+from webapp.reports.generate import generate as generate_history
 
 NAMESPACE = uuid.UUID("6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f")
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -86,9 +88,21 @@ def load_demo(session: Session, upload_dir: str) -> str:
     events = load_demo_outreach(session, LocalStorage(upload_dir))
     load_demo_clusters(session, LocalStorage(upload_dir))
     load_demo_public(session)
+    history = _demo_history(session)
     return (f"demo city ready: {len(districts)} districts, {len(demo_data.USERS) + len(OUTREACH_VOLUNTEERS)} accounts, "
             f"{len(merchants)} merchants, {len(categories)} categories, {added} complaints added, "
-            f"{events} outreach events added")
+            f"{events} outreach events added{history}")
+
+
+def _demo_history(session: Session) -> str:
+    """Three years of generated, settled history behind the stories, so the dashboard and the work
+    summary have 环比 and 同比 to compare with (once: skipped when it is there)."""
+    if session.exec(select(Complaint.id).where(Complaint.tracking_code.like("Z0%"))).first() is not None:
+        return ""
+    today = datetime.now(SHANGHAI).date()
+    out = generate_history(session, 2400, years=3, districts=len(demo_data.DISTRICTS), seed=2026,
+                           today=today - timedelta(days=30), settled=True)
+    return f"; history: {out}"
 
 
 def load_reference(session: Session) -> tuple[dict, dict, list]:
@@ -179,6 +193,12 @@ def _backdate(session: Session, complaint: Complaint, received, state: str, rng:
     due = workdays.deadline(local_date(received), workdays.ACCEPT_DECISION_WORKDAYS)
     complaint.accept_due_on, complaint.deadline_source = due.due_on, due.source
     deadlines.recompute(session, complaint)
+    ended = [RESULT_OF_STEP[kind] for kind in path if kind in RESULT_OF_STEP]
+    settle(complaint, ended[-1] if ended else None)
+
+
+RESULT_OF_STEP = {"resolved": "resolved", "mediation_failed": "failed", "rejected": "rejected",
+                  "withdrawn": "withdrawn"}
 
 
 def _handler_for(session: Session, district_id: int) -> User:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from webapp.auth.models import utcnow
@@ -22,6 +22,10 @@ class Category(SQLModel, table=True):
 
 class Complaint(SQLModel, table=True):
     """A consumer's complaint against a merchant; money in integer fen, times in UTC."""
+    __table_args__ = (  # the dashboard's top merchants of a period, city-wide and per district
+        Index("ix_complaint_received_on_merchant", "received_on", "merchant_id"),
+        Index("ix_complaint_district_received_on_merchant", "district_id", "received_on", "merchant_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tracking_code: str = Field(max_length=10, unique=True)
@@ -44,6 +48,8 @@ class Complaint(SQLModel, table=True):
     consumer_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     consent_share: bool = Field(default=False)
     received_at: datetime = Field(default_factory=utcnow, index=True)
+    # The Asia/Shanghai day of received_at, kept by webapp.reports.rollup on every flush: reports count by it.
+    received_on: date | None = Field(default=None)
     consumer_email: str | None = Field(default=None, max_length=120)
     accept_due_on: date | None = Field(default=None, index=True)
     deadline_source: str = Field(default="official", max_length=10)
@@ -58,6 +64,12 @@ class Complaint(SQLModel, table=True):
     recovered_fen: int | None = Field(default=None)
     concluded_at: datetime | None = Field(default=None)
     closed_at: datetime | None = Field(default=None)
+    # What became of it, set by the transition that ends it (states.RESULTS) and cleared by a dispute:
+    # resolved | failed | referred | rejected | withdrawn. With it, working days from receipt to conclusion
+    # and whether that was within the statutory deadline (conclusions only).
+    result: str | None = Field(default=None, max_length=12)
+    close_workdays: int | None = Field(default=None)
+    on_time: bool | None = Field(default=None)
     satisfaction: int | None = Field(default=None)
     satisfaction_comment: str = Field(default="", max_length=500)
     followed_up_at: datetime | None = Field(default=None)

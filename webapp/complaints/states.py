@@ -21,6 +21,13 @@ LABELS = {
 # States in which the consumer may still add information or withdraw, and the deadline clock runs.
 OPEN_STATES = frozenset({SUBMITTED, ACCEPTED, MEDIATING})
 
+# What the actions that end a complaint make of it (Complaint.result); a dispute reopens it (None).
+RESULTS: dict[str, str | None] = {
+    "resolve": "resolved", "fail": "failed", "refer": "referred",
+    "reject": "rejected", "withdraw": "withdrawn", "dispute": None,
+}
+CONCLUSIONS = frozenset({"resolved", "failed", "referred"})  # 办结: mediation came to an end
+
 # action -> (states it may start from, state it leads to; None = stays where it is)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     # handler's side

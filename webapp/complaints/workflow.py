@@ -6,7 +6,8 @@ from sqlmodel import Session
 
 from webapp import audit
 from webapp.auth.models import User, utcnow
-from webapp.complaints import states
+from webapp import workdays
+from webapp.complaints import deadlines, states
 from webapp.complaints.models import Complaint, ComplaintEvent
 
 
@@ -52,6 +53,8 @@ def apply(session: Session, actor: User | None, complaint: Complaint, action: st
         setattr(complaint, key, value)
     complaint.state = target
     complaint.updated_at = utcnow()
+    if action in states.RESULTS:
+        settle(complaint, states.RESULTS[action])
     session.flush()
     row = add_event(session, complaint, event, actor, actor_label, note, public) if event else None
     after = {"state": target, **changes}
@@ -59,3 +62,16 @@ def apply(session: Session, actor: User | None, complaint: Complaint, action: st
         after["note"] = note
     audit.record(session, actor, f"complaint.{action}", complaint, before=before, after=after)
     return row
+
+
+def settle(complaint: Complaint, result: str | None) -> None:
+    """Record what became of the complaint; for a conclusion, how many working days it took from receipt
+    and whether it came within the statutory deadline (the conclude-by date, or accept-by if never accepted)."""
+    complaint.result = result
+    complaint.close_workdays = complaint.on_time = None
+    if result not in states.CONCLUSIONS or complaint.concluded_at is None:
+        return
+    received, concluded = deadlines.local_date(complaint.received_at), deadlines.local_date(complaint.concluded_at)
+    complaint.close_workdays = workdays.workdays_between(received, concluded)
+    due = complaint.conclude_due_on if complaint.accepted_at else complaint.accept_due_on
+    complaint.on_time = due is None or concluded <= due

@@ -1,0 +1,1 @@
+"""Supervisors' reports: the dashboard, plan targets, the work summary and exports (DESIGN §2 reports/)."""

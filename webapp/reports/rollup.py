@@ -1,0 +1,125 @@
+"""Keeps the day tables of `webapp.reports.models` equal to what the complaints add up to.
+
+* Every flush that adds, changes or deletes a `Complaint` sets its `received_on` (the Asia/Shanghai day of
+  `received_at`) and logs the (day, district) it touched, before and after, in `StatDirty` — in the same
+  transaction as the change, so a log row exists exactly when the change is committed.
+* `refresh(session)` — called by every reader before it reads — recomputes the rows of the logged
+  (day, district) pairs from the complaints, then deletes the log rows it handled (by id, so a change
+  committed meanwhile is left for the next reader). Refreshers serialise on the single `StatLock` row.
+* `rebuild(session)` recomputes everything (after a bulk load, or to check the tables).
+
+Core `update()` statements on complaints bypass the log; none of them touches a column counted here.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import case, delete, event, func, insert, inspect, tuple_, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
+
+from webapp.complaints.deadlines import local_date
+from webapp.complaints.models import Complaint
+from webapp.complaints.states import CONCLUSIONS
+from webapp.reports.models import (ComplaintDayCategory, ComplaintDayCloseDays, ComplaintDayProblem,
+                                   ComplaintDayStat, StatDirty, StatLock)
+
+TABLES = (ComplaintDayStat, ComplaintDayCategory, ComplaintDayProblem, ComplaintDayCloseDays)
+CHUNK = 400
+C = Complaint
+
+
+def _flag(cond):
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def _selects(*where):
+    """(table, columns, SELECT) for each day table, restricted by `where` on Complaint."""
+    day, district = C.received_on, C.district_id
+    base = (C.received_on.is_not(None), *where)
+    stat = select(day, district, func.count(C.id), _flag(C.accepted_at.is_not(None)),
+                  _flag(C.result == "rejected"), _flag(C.result == "withdrawn"),
+                  _flag(C.result.in_(CONCLUSIONS)), _flag(C.result == "resolved"), _flag(C.result == "failed"),
+                  _flag(C.result == "referred"), _flag(C.result.in_(CONCLUSIONS) & (C.on_time == True)),  # noqa: E712
+                  func.coalesce(func.sum(case((C.result == "resolved", func.coalesce(C.recovered_fen, 0)),
+                                              else_=0)), 0),
+                  func.count(C.satisfaction), _flag(C.satisfaction >= 4),
+                  func.coalesce(func.sum(C.satisfaction), 0)).where(*base).group_by(day, district)
+    stat_cols = ["day", "district_id", "received", "accepted", "rejected", "withdrawn", "concluded", "resolved",
+                 "failed", "referred", "on_time", "recovered_fen", "rated", "satisfied", "satisfaction_sum"]
+    category = select(day, district, C.category_id, func.count(C.id)).where(*base) \
+        .group_by(day, district, C.category_id)
+    problem = select(day, district, C.problem_type, func.count(C.id)).where(*base) \
+        .group_by(day, district, C.problem_type)
+    close = select(day, district, C.close_workdays, func.count(C.id)) \
+        .where(*base, C.result.in_(CONCLUSIONS), C.close_workdays.is_not(None)) \
+        .group_by(day, district, C.close_workdays)
+    return ((ComplaintDayStat, stat_cols, stat),
+            (ComplaintDayCategory, ["day", "district_id", "category_id", "n"], category),
+            (ComplaintDayProblem, ["day", "district_id", "problem_type", "n"], problem),
+            (ComplaintDayCloseDays, ["day", "district_id", "workdays", "n"], close))
+
+
+def _fill(session: Session, *where) -> None:
+    for table, columns, sel in _selects(*where):
+        session.execute(insert(table).from_select(columns, sel))
+
+
+def _lock(session: Session) -> None:
+    """Take the refresh lock (SQLite: the write lock; PostgreSQL: the row lock) for this transaction."""
+    if session.execute(update(StatLock).where(StatLock.id == 1)
+                       .values(refreshed=StatLock.refreshed + 1)).rowcount == 0:
+        session.execute(insert(StatLock).values(id=1, refreshed=1))
+
+
+def refresh(session: Session) -> int:
+    """Recompute the rows of every logged (day, district); returns how many pairs were recomputed."""
+    if session.exec(select(StatDirty.id).limit(1)).first() is None:
+        return 0
+    _lock(session)
+    logged = session.exec(select(StatDirty.id, StatDirty.day, StatDirty.district_id)).all()
+    pairs = sorted({(day, district) for _, day, district in logged})
+    for i in range(0, len(pairs), CHUNK):
+        chunk = pairs[i:i + CHUNK]
+        for table in TABLES:
+            session.execute(delete(table).where(tuple_(table.day, table.district_id).in_(chunk)))
+        _fill(session, tuple_(C.received_on, C.district_id).in_(chunk))
+    ids = [row[0] for row in logged]
+    for i in range(0, len(ids), CHUNK):
+        session.execute(delete(StatDirty).where(StatDirty.id.in_(ids[i:i + CHUNK])))
+    session.flush()
+    return len(pairs)
+
+
+def rebuild(session: Session) -> None:
+    """Recompute every day table from all complaints (after a bulk load)."""
+    _lock(session)
+    for table in (*TABLES, StatDirty):
+        session.execute(delete(table))
+    _fill(session)
+    session.flush()
+
+
+def _history(obj, attr: str) -> list:
+    hist = inspect(obj).attrs[attr].history
+    return [v for v in (*hist.deleted, *hist.added, *hist.unchanged) if v is not None]
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _log_complaints(session, flush_context, instances) -> None:
+    """Set received_on and log the (day, district) pairs touched by the complaints in this flush."""
+    pairs: set[tuple[date, int]] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, Complaint):
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        old_days = _history(obj, "received_on")
+        if obj.received_at is not None and obj not in session.deleted:
+            obj.received_on = local_date(obj.received_at)
+        days = set(old_days) | ({obj.received_on} if obj.received_on else set())
+        for day in days:
+            for district in set(_history(obj, "district_id")):
+                pairs.add((day, district))
+    for day, district in pairs:
+        session.add(StatDirty(day=day, district_id=district))
