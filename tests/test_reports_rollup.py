@@ -5,12 +5,15 @@ from datetime import date, datetime, timedelta, timezone
 from sqlmodel import select
 
 from webapp import workdays
-from webapp.complaints import deadlines, handling, service
+from webapp.complaints import deadlines, handling, service, tracking
 from webapp.complaints.models import Complaint
 from webapp.reports import rollup
 from webapp.reports.generate import generate
+from webapp.reports import figures
 from webapp.reports.models import (ComplaintDayCategory, ComplaintDayCloseDays, ComplaintDayProblem,
-                                   ComplaintDayStat, StatDirty)
+                                   ComplaintDayStat, ComplaintMonthCategory, ComplaintMonthCloseDays,
+                                   ComplaintMonthMerchant, ComplaintMonthProblem, ComplaintMonthStat, StatDirty)
+from webapp.reports.period import Period
 
 NOON_UTC = 4  # 12:00 in Shanghai
 
@@ -48,10 +51,46 @@ def _expected(session) -> dict:
     return {"stat": stat, "categories": cats, "problems": probs, "close": close}
 
 
+def _month_tables(session) -> dict:
+    stat = {(r.month, r.district_id): (r.received, r.accepted, r.rejected, r.withdrawn, r.concluded, r.resolved,
+                                       r.failed, r.referred, r.on_time, r.recovered_fen, r.rated, r.satisfied,
+                                       r.satisfaction_sum)
+            for r in session.exec(select(ComplaintMonthStat))}
+    return {"stat": stat,
+            "categories": {(r.month, r.district_id, r.category_id): r.n
+                           for r in session.exec(select(ComplaintMonthCategory))},
+            "problems": {(r.month, r.district_id, r.problem_type): r.n
+                         for r in session.exec(select(ComplaintMonthProblem))},
+            "close": {(r.month, r.district_id, r.workdays): r.n for r in session.exec(select(ComplaintMonthCloseDays))},
+            "merchants": {(r.month, r.district_id, r.merchant_id): r.n
+                          for r in session.exec(select(ComplaintMonthMerchant))}}
+
+
+def _expected_months(session) -> dict:
+    """The month tables, from the expected day tables (and the complaints for merchants)."""
+    out = {}
+    for name, rows in _expected(session).items():
+        merged = {}
+        for (day, *rest), value in rows.items():
+            key = (day.replace(day=1), *rest)
+            if name == "stat":
+                merged[key] = tuple(a + b for a, b in zip(merged.get(key, (0,) * 13), value))
+            else:
+                merged[key] = merged.get(key, 0) + value
+        out[name] = merged
+    merchants = {}
+    for c in session.exec(select(Complaint)):
+        key = (c.received_on.replace(day=1), c.district_id, c.merchant_id)
+        merchants[key] = merchants.get(key, 0) + 1
+    out["merchants"] = merchants
+    return out
+
+
 def _refreshed(session) -> dict:
     rollup.refresh(session)
     session.commit()
     assert session.exec(select(StatDirty)).first() is None
+    assert _month_tables(session) == _expected_months(session)
     return _tables(session)
 
 
@@ -119,6 +158,7 @@ def test_refresh_only_takes_the_logged_days_and_rebuild_agrees(session, base_dat
     rollup.rebuild(session)
     session.commit()
     assert _tables(session) == refreshed == _expected(session)
+    assert _month_tables(session) == _expected_months(session)
 
 
 def test_generated_data_adds_up(session, base_data):
@@ -127,6 +167,7 @@ def test_generated_data_adds_up(session, base_data):
     assert out.complaints == 600 and out.inspections == 100 and out.events == 6
     complaints = session.exec(select(Complaint)).all()
     assert len(complaints) == 600
+    assert all(tracking.is_valid(c.tracking_code) for c in complaints)   # the public pages format them
     assert {c.received_on.year for c in complaints} == {2025, 2026}
     assert max(c.received_on for c in complaints) <= date(2026, 11, 20)
     assert len({c.district_id for c in complaints}) == 4
@@ -138,6 +179,51 @@ def test_generated_data_adds_up(session, base_data):
                            {c.merchant_id for c in complaints}), reverse=True)
     assert per_merchant[0] >= 5 * per_merchant[len(per_merchant) // 2]
     assert _tables(session) == _expected(session)
+    assert _month_tables(session) == _expected_months(session)
+
+
+def test_any_period_reads_whole_months_and_odd_days_exactly_once(session, base_data):
+    """Month rows for whole months, day rows for the rest: the figures equal a count over the complaints."""
+    generate(session, 900, years=2, districts=3, seed=11, today=date(2026, 11, 20))
+    session.commit()
+    complaints = session.exec(select(Complaint)).all()
+    district = complaints[0].district_id
+    periods = [Period.year(2025), Period.quarter(2026, 1), Period.month(2025, 2),
+               Period("custom", date(2025, 3, 15), date(2025, 9, 9)),      # odd days at both ends
+               Period("custom", date(2025, 4, 1), date(2025, 6, 17)),      # whole months, then odd days
+               Period("custom", date(2025, 7, 3), date(2025, 7, 28)),      # inside one month
+               Period("custom", date(2024, 12, 31), date(2026, 1, 1))]
+    for period in periods:
+        for d in (None, district):
+            mine = [c for c in complaints if period.start <= c.received_on <= period.end
+                    and (d is None or c.district_id == d)]
+            got = figures.complaint_figures(session, period, d)
+            assert got.received == len(mine), period
+            assert got.resolved == sum(c.result == "resolved" for c in mine)
+            assert got.recovered_fen == sum(c.recovered_fen or 0 for c in mine if c.result == "resolved")
+            assert got.satisfied == sum((c.satisfaction or 0) >= 4 for c in mine)
+            ended = sorted(c.close_workdays for c in mine if c.result in ("resolved", "failed", "referred"))
+            assert sum(got.close_days.values()) == len(ended)
+            if ended:
+                assert got.median_close_days == (ended[(len(ended) - 1) // 2] + ended[len(ended) // 2]) / 2
+            per_merchant = {}
+            for c in mine:
+                per_merchant[c.merchant_id] = per_merchant.get(c.merchant_id, 0) + 1
+            expected_top = sorted(per_merchant.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+            assert [(h.key, h.n) for h in figures.top_merchants(session, period, d)] == expected_top, period
+            if d is None:
+                for row in figures.by_district(session, period):
+                    assert row.complaints.received == sum(c.district_id == row.district.id for c in mine)
+                    assert row.complaints.concluded == sum(c.district_id == row.district.id and c.result in
+                                                           ("resolved", "failed", "referred") for c in mine)
+                assert sum(r.inspections for r in figures.by_district(session, period)) == \
+                    figures.inspection_figures(session, period, None).inspections
+            per_category = {}
+            for c in mine:
+                per_category[c.category_id] = per_category.get(c.category_id, 0) + 1
+            top = figures.top_categories(session, period, d)
+            assert all(h.n == per_category[h.key] for h in top)
+            assert [h.n for h in top] == sorted(per_category.values(), reverse=True)[:5]
 
 
 def test_generator_needs_the_reference_data(session):

@@ -35,7 +35,8 @@ def upgrade() -> None:
     sa.Column('n', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['category.id'], ),
     sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
-    sa.PrimaryKeyConstraint('day', 'district_id', 'category_id')
+    sa.PrimaryKeyConstraint('day', 'district_id', 'category_id'),
+    sqlite_with_rowid=False,
     )
     op.create_table('complaintdayclosedays',
     sa.Column('day', sa.Date(), nullable=False),
@@ -43,7 +44,8 @@ def upgrade() -> None:
     sa.Column('workdays', sa.Integer(), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
-    sa.PrimaryKeyConstraint('day', 'district_id', 'workdays')
+    sa.PrimaryKeyConstraint('day', 'district_id', 'workdays'),
+    sqlite_with_rowid=False,
     )
     op.create_table('complaintdayproblem',
     sa.Column('day', sa.Date(), nullable=False),
@@ -51,7 +53,8 @@ def upgrade() -> None:
     sa.Column('problem_type', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
-    sa.PrimaryKeyConstraint('day', 'district_id', 'problem_type')
+    sa.PrimaryKeyConstraint('day', 'district_id', 'problem_type'),
+    sqlite_with_rowid=False,
     )
     op.create_table('complaintdaystat',
     sa.Column('day', sa.Date(), nullable=False),
@@ -70,14 +73,15 @@ def upgrade() -> None:
     sa.Column('satisfied', sa.Integer(), nullable=False),
     sa.Column('satisfaction_sum', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
-    sa.PrimaryKeyConstraint('day', 'district_id')
+    sa.PrimaryKeyConstraint('day', 'district_id'),
+    sqlite_with_rowid=False,
     )
     op.create_table('plantarget',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
-    sa.Column('target', sa.Integer(), nullable=False),
+    sa.Column('target', sa.BigInteger(), nullable=False),
     sa.Column('param', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
@@ -98,6 +102,73 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('on_time', sa.Boolean(), nullable=True))
         batch_op.create_index('ix_complaint_district_received_on_merchant', ['district_id', 'received_on', 'merchant_id'], unique=False)
         batch_op.create_index('ix_complaint_received_on_merchant', ['received_on', 'merchant_id'], unique=False)
+        batch_op.create_index('ix_complaint_merchant_received_on', ['merchant_id', 'received_on'], unique=False)
+
+    with op.batch_alter_table('inspection', schema=None) as batch_op:
+        batch_op.create_index('ix_inspection_captured_cover',
+                              ['captured_at', 'district_id', 'merchant_id', 'result', 'inspector_count', 'id'],
+                              unique=False)
+
+    op.create_table('complaintmonthcategory',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('district_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['category.id'], ),
+    sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
+    sa.PrimaryKeyConstraint('month', 'district_id', 'category_id'),
+    sqlite_with_rowid=False
+    )
+    op.create_table('complaintmonthclosedays',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('district_id', sa.Integer(), nullable=False),
+    sa.Column('workdays', sa.Integer(), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
+    sa.PrimaryKeyConstraint('month', 'district_id', 'workdays'),
+    sqlite_with_rowid=False
+    )
+    op.create_table('complaintmonthproblem',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('district_id', sa.Integer(), nullable=False),
+    sa.Column('problem_type', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
+    sa.PrimaryKeyConstraint('month', 'district_id', 'problem_type'),
+    sqlite_with_rowid=False
+    )
+    op.create_table('complaintmonthstat',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('district_id', sa.Integer(), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('accepted', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('withdrawn', sa.Integer(), nullable=False),
+    sa.Column('concluded', sa.Integer(), nullable=False),
+    sa.Column('resolved', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('referred', sa.Integer(), nullable=False),
+    sa.Column('on_time', sa.Integer(), nullable=False),
+    sa.Column('recovered_fen', sa.BigInteger(), nullable=False),
+    sa.Column('rated', sa.Integer(), nullable=False),
+    sa.Column('satisfied', sa.Integer(), nullable=False),
+    sa.Column('satisfaction_sum', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
+    sa.PrimaryKeyConstraint('month', 'district_id'),
+    sqlite_with_rowid=False
+    )
+    op.create_table('complaintmonthmerchant',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('district_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchant.id'], ),
+    sa.PrimaryKeyConstraint('month', 'district_id', 'merchant_id'),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('complaintmonthmerchant', schema=None) as batch_op:
+        batch_op.create_index('ix_complaintmonthmerchant_merchant_month', ['merchant_id', 'month'], unique=False)
 
     # ### end Alembic commands ###
     _backfill()
@@ -127,7 +198,16 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('complaintmonthmerchant', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaintmonthmerchant_merchant_month')
+    for table in ('complaintmonthmerchant', 'complaintmonthstat', 'complaintmonthproblem', 'complaintmonthclosedays',
+                  'complaintmonthcategory'):
+        op.drop_table(table)
+    with op.batch_alter_table('inspection', schema=None) as batch_op:
+        batch_op.drop_index('ix_inspection_captured_cover')
+
     with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaint_merchant_received_on')
         batch_op.drop_index('ix_complaint_received_on_merchant')
         batch_op.drop_index('ix_complaint_district_received_on_merchant')
         batch_op.drop_column('on_time')

@@ -25,6 +25,7 @@ class Complaint(SQLModel, table=True):
     __table_args__ = (  # the dashboard's top merchants of a period, city-wide and per district
         Index("ix_complaint_received_on_merchant", "received_on", "merchant_id"),
         Index("ix_complaint_district_received_on_merchant", "district_id", "received_on", "merchant_id"),
+        Index("ix_complaint_merchant_received_on", "merchant_id", "received_on"),   # … and their 环比/同比
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case
+from sqlalchemy import and_, case, or_, union_all
 from sqlmodel import Session, func, select
 
 from webapp.auth.models import District
@@ -20,7 +20,9 @@ from webapp.merchants.models import Merchant
 from webapp.outreach import totals as outreach_totals
 from webapp.outreach.models import OutreachEvent
 from webapp.reports import rollup
-from webapp.reports.models import ComplaintDayCategory, ComplaintDayCloseDays, ComplaintDayProblem, ComplaintDayStat
+from webapp.reports.models import (ComplaintDayCategory, ComplaintDayCloseDays, ComplaintDayProblem, ComplaintDayStat,
+                                   ComplaintMonthCategory, ComplaintMonthCloseDays, ComplaintMonthMerchant,
+                                   ComplaintMonthProblem, ComplaintMonthStat)
 from webapp.reports.period import Period
 
 TOP = 5
@@ -136,6 +138,14 @@ class InspectionFigures:
 
 
 @dataclass
+class DistrictFigures:
+    """One district's share of a city-wide period."""
+    district: District
+    complaints: ComplaintFigures
+    inspections: int = 0
+
+
+@dataclass
 class Dashboard:
     period: Period
     district: District | None
@@ -148,10 +158,37 @@ class Dashboard:
     series: list[tuple[date, int]]     # complaints received per month (or per day for short periods)
     inspections: InspectionFigures
     outreach: outreach_totals.Totals
+    districts: list[DistrictFigures] = field(default_factory=list)   # city-wide only, by district code
 
     @property
     def empty(self) -> bool:
         return not (self.complaints.received or self.inspections.inspections or self.outreach.events)
+
+
+def _parts(period: Period) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The period's whole calendar months as [first, after) month starts, and the odd days around them."""
+    first = period.start if period.start.day == 1 else rollup.next_month(period.start)
+    after_end = period.end + timedelta(days=1)
+    after = after_end if after_end.day == 1 else period.end.replace(day=1)
+    if first >= after:
+        return None, [(period.start, period.end)]
+    edges = [(period.start, first - timedelta(days=1))] if period.start < first else []
+    if after <= period.end:
+        edges.append((after, period.end))
+    return (first, after), edges
+
+
+def _sources(period: Period, district_id: int | None, day_table, month_table) -> list[tuple]:
+    """(table, WHERE) pairs that together cover the period exactly once: month rows, then day rows."""
+    months, edges = _parts(period)
+    out = []
+    if months:
+        out.append((month_table, [month_table.month >= months[0], month_table.month < months[1]]))
+    if edges:
+        out.append((day_table, [or_(*(and_(day_table.day >= a, day_table.day <= b) for a, b in edges))]))
+    if district_id is not None:
+        out = [(table, [*where, table.district_id == district_id]) for table, where in out]
+    return out
 
 
 def _where_days(table, period: Period, district_id: int | None) -> list:
@@ -163,21 +200,29 @@ def _where_days(table, period: Period, district_id: int | None) -> list:
 
 def complaint_figures(session: Session, period: Period, district_id: int | None) -> ComplaintFigures:
     """The complaints received in the period, counted by what has become of them (refresh first)."""
-    row = session.exec(select(*(func.coalesce(func.sum(getattr(ComplaintDayStat, name)), 0) for name in COUNTED))
-                       .where(*_where_days(ComplaintDayStat, period, district_id))).one()
-    figures = ComplaintFigures(**{name: int(value) for name, value in zip(COUNTED, row)})
-    figures.close_days = {int(days): int(n) for days, n in session.exec(
-        select(ComplaintDayCloseDays.workdays, func.sum(ComplaintDayCloseDays.n))
-        .where(*_where_days(ComplaintDayCloseDays, period, district_id))
-        .group_by(ComplaintDayCloseDays.workdays))}
+    totals = dict.fromkeys(COUNTED, 0)
+    for table, where in _sources(period, district_id, ComplaintDayStat, ComplaintMonthStat):
+        row = session.exec(select(*(func.coalesce(func.sum(getattr(table, name)), 0) for name in COUNTED))
+                           .where(*where)).one()
+        for name, value in zip(COUNTED, row):
+            totals[name] += int(value)
+    figures = ComplaintFigures(**totals)
+    figures.close_days = _counts(session, ComplaintDayCloseDays, ComplaintMonthCloseDays, "workdays", period,
+                                 district_id)
     return figures
 
 
-def _counts(session: Session, table, key, period: Period, district_id: int | None, keys=None) -> dict:
-    where = _where_days(table, period, district_id)
-    if keys is not None:
-        where.append(key.in_(keys))
-    return {k: int(n) for k, n in session.exec(select(key, func.sum(table.n)).where(*where).group_by(key))}
+def _counts(session: Session, day_table, month_table, key: str, period: Period, district_id: int | None,
+            keys=None) -> dict:
+    """Complaints of the period by `key` (category_id, problem_type, workdays), optionally only `keys`."""
+    counts: dict = {}
+    for table, where in _sources(period, district_id, day_table, month_table):
+        column = getattr(table, key)
+        if keys is not None:
+            where = [*where, column.in_(keys)]
+        for k, n in session.exec(select(column, func.sum(table.n)).where(*where).group_by(column)):
+            counts[k] = counts.get(k, 0) + int(n)
+    return counts
 
 
 def _ranked(counts: dict, limit: int) -> list:
@@ -185,11 +230,11 @@ def _ranked(counts: dict, limit: int) -> list:
 
 
 def top_categories(session: Session, period: Period, district_id: int | None, limit: int = TOP) -> list[Hotspot]:
-    t = ComplaintDayCategory
-    top = _ranked(_counts(session, t, t.category_id, period, district_id), limit)
+    tables = (ComplaintDayCategory, ComplaintMonthCategory, "category_id")
+    top = _ranked(_counts(session, *tables, period, district_id), limit)
     ids = [k for k, _ in top]
-    before = _counts(session, t, t.category_id, period.previous(), district_id, ids)
-    year_before = _counts(session, t, t.category_id, period.year_before(), district_id, ids)
+    before = _counts(session, *tables, period.previous(), district_id, ids)
+    year_before = _counts(session, *tables, period.year_before(), district_id, ids)
     names = {c.id: c for c in session.exec(select(Category).where(Category.id.in_(ids)))} if ids else {}
     return [Hotspot(k, names[k].name, names[k].name_en or names[k].name, n, before.get(k, 0), year_before.get(k, 0))
             for k, n in top]
@@ -200,11 +245,11 @@ def top_problems(session: Session, period: Period, district_id: int | None, limi
 
     from webapp.complaints.choices import PROBLEM_TYPES
 
-    t = ComplaintDayProblem
-    top = _ranked(_counts(session, t, t.problem_type, period, district_id), limit)
+    tables = (ComplaintDayProblem, ComplaintMonthProblem, "problem_type")
+    top = _ranked(_counts(session, *tables, period, district_id), limit)
     keys = [k for k, _ in top]
-    before = _counts(session, t, t.problem_type, period.previous(), district_id, keys)
-    year_before = _counts(session, t, t.problem_type, period.year_before(), district_id, keys)
+    before = _counts(session, *tables, period.previous(), district_id, keys)
+    year_before = _counts(session, *tables, period.year_before(), district_id, keys)
 
     def label(key: str, lang: str) -> str:
         with force_locale(lang):
@@ -216,16 +261,28 @@ def top_problems(session: Session, period: Period, district_id: int | None, limi
 
 def _merchant_counts(session: Session, period: Period, district_id: int | None, ids=None,
                      limit: int | None = None) -> list[tuple[int, int]]:
-    n = func.count(Complaint.id)
-    stmt = select(Complaint.merchant_id, n).where(Complaint.received_on >= period.start,
-                                                  Complaint.received_on <= period.end)
-    if district_id is not None:
-        stmt = stmt.where(Complaint.district_id == district_id)
-    if ids is not None:
-        stmt = stmt.where(Complaint.merchant_id.in_(ids))
-    stmt = stmt.group_by(Complaint.merchant_id)
+    """Complaints of the period by merchant: whole months from the month table, odd days from the complaints
+    (through the (received_on, merchant_id) index); the top `limit`, or only the merchants `ids`."""
+    months, edges = _parts(period)
+    parts = []
+    if months:
+        m = ComplaintMonthMerchant
+        where = [m.month >= months[0], m.month < months[1]]
+        where += [m.district_id == district_id] if district_id is not None else []
+        where += [m.merchant_id.in_(ids)] if ids is not None else []
+        parts.append(select(m.merchant_id.label("merchant_id"), m.n.label("n")).where(*where))
+    if edges:
+        where = [or_(*(and_(Complaint.received_on >= a, Complaint.received_on <= b) for a, b in edges))]
+        where += [Complaint.district_id == district_id] if district_id is not None else []
+        where += [Complaint.merchant_id.in_(ids)] if ids is not None else []
+        # count(*): answered from the index alone, no table reads
+        parts.append(select(Complaint.merchant_id.label("merchant_id"), func.count().label("n"))
+                     .where(*where).group_by(Complaint.merchant_id))
+    rows = parts[0].subquery() if len(parts) == 1 else union_all(*parts).subquery()
+    total = func.sum(rows.c.n)
+    stmt = select(rows.c.merchant_id, total).group_by(rows.c.merchant_id)
     if limit:
-        stmt = stmt.order_by(n.desc(), Complaint.merchant_id).limit(limit)
+        stmt = stmt.order_by(total.desc(), rows.c.merchant_id).limit(limit)
     return [(int(k), int(v)) for k, v in session.exec(stmt)]
 
 
@@ -261,8 +318,8 @@ def inspection_figures(session: Session, period: Period, district_id: int | None
     where = [Inspection.captured_at >= start, Inspection.captured_at < end]
     if district_id is not None:
         where.append(Inspection.district_id == district_id)
-    count, visits, merchants, failed = session.exec(
-        select(func.count(Inspection.id), func.coalesce(func.sum(Inspection.inspector_count), 0),
+    count, visits, merchants, failed = session.exec(   # count(*): from the covering index alone
+        select(func.count(), func.coalesce(func.sum(Inspection.inspector_count), 0),
                func.count(func.distinct(Inspection.merchant_id)),
                func.coalesce(func.sum(case((Inspection.result == "fail", 1), else_=0)), 0))
         .where(*where)).one()
@@ -285,6 +342,25 @@ def outreach_figures(session: Session, period: Period, district_id: int | None) 
     return outreach_totals.compute(session, *where)
 
 
+def by_district(session: Session, period: Period) -> list[DistrictFigures]:
+    """Each district's complaints (all figures) and inspections in the period, in a few grouped queries."""
+    totals: dict[int, dict] = {}
+    for table, where in _sources(period, None, ComplaintDayStat, ComplaintMonthStat):
+        for district_id, *row in session.exec(
+                select(table.district_id, *(func.sum(getattr(table, name)) for name in COUNTED))
+                .where(*where).group_by(table.district_id)):
+            into = totals.setdefault(district_id, dict.fromkeys(COUNTED, 0))
+            for name, value in zip(COUNTED, row):
+                into[name] += int(value or 0)
+    start, end = period.utc_bounds()
+    inspections = dict(session.exec(select(Inspection.district_id, func.count())
+                                    .where(Inspection.captured_at >= start, Inspection.captured_at < end)
+                                    .group_by(Inspection.district_id)).all())
+    return [DistrictFigures(d, ComplaintFigures(**totals.get(d.id, dict.fromkeys(COUNTED, 0))),
+                            int(inspections.get(d.id, 0)))
+            for d in session.exec(select(District).order_by(District.code))]
+
+
 def build(session: Session, period: Period, district: District | None) -> Dashboard:
     """All the dashboard's figures (the day tables are refreshed first)."""
     rollup.refresh(session)
@@ -296,4 +372,5 @@ def build(session: Session, period: Period, district: District | None) -> Dashbo
         complaints_year_before=complaint_figures(session, period.year_before(), d),
         categories=top_categories(session, period, d), problems=top_problems(session, period, d),
         merchants=top_merchants(session, period, d), series=series(session, period, d),
-        inspections=inspection_figures(session, period, d), outreach=outreach_figures(session, period, d))
+        inspections=inspection_figures(session, period, d), outreach=outreach_figures(session, period, d),
+        districts=by_district(session, period) if district is None else [])

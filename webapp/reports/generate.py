@@ -18,13 +18,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
 from webapp import workdays
 from webapp.auth.models import District, User
 from webapp.complaints.models import Category, Complaint
 from webapp.complaints.schemas import SHANGHAI
+from webapp.complaints.tracking import ALPHABET, check_character
 from webapp.inspections.models import ChecklistTemplate, Inspection, RectificationOrder, Sample
 from webapp.merchants.models import Merchant
 from webapp.outreach.models import AUDIENCES, FORMATS, VENUE_TYPES, OutreachEvent
@@ -45,6 +46,17 @@ PROBLEMS = [("quality", 30), ("after_sales", 18), ("contract", 16), ("false_adve
 SEASON = {1: 8, 2: 6, 3: 12, 4: 8, 5: 8, 6: 10, 7: 8, 8: 8, 9: 8, 10: 7, 11: 11, 12: 9}
 DESIRED = ["refund", "exchange", "repair", "compensation", "apology"]
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林高罗"
+GENERATED = "（生成数据）消费纠纷，要求经营者依法处理。"   # marks generated complaints
+
+
+def tracking_code(n: int) -> str:
+    """A valid tracking code for the n-th generated complaint: "Z", n in base 31, its check character."""
+    digits = ""
+    while n or len(digits) < 8:
+        n, r = divmod(n, len(ALPHABET))
+        digits = ALPHABET[r] + digits
+    body = "Z" + digits[-8:]
+    return body + check_character(body)
 
 
 @dataclass
@@ -143,11 +155,11 @@ def _complaint_rows(n: int, districts, merchants, categories, years: int, today:
         end = _ending(rng, day, today, cal, settled)
         received = _utc(day, rng)
         accept_due = cal.add(day, workdays.ACCEPT_DECISION_WORKDAYS)
-        row = {"tracking_code": f"Z{start_no + i:09d}", "kind": "complaint", "state": end["state"],
+        row = {"tracking_code": tracking_code(start_no + i), "kind": "complaint", "state": end["state"],
                "channel": rng.choice(("web", "web", "web", "hotline", "walk_in")), "merchant_id": merchant_id,
                "district_id": district_id, "category_id": rng.choice(categories),
                "problem_type": rng.choices(problems, weights=problem_w)[0],
-               "amount_fen": rng.randint(10, 20000) * 100, "description": "（生成数据）消费纠纷，要求经营者依法处理。",
+               "amount_fen": rng.randint(10, 20000) * 100, "description": GENERATED,
                "desired_outcome": rng.choice(DESIRED), "consumer_name": rng.choice(SURNAMES) + "先生",
                "consumer_phone": f"139{rng.randint(10_000_000, 99_999_999)}", "consent_share": False,
                "received_at": received, "received_on": day, "accept_due_on": accept_due,
@@ -245,9 +257,19 @@ def _events(session: Session, n: int, districts, years: int, today: date, rng: r
                      "leaflets": participants * rng.randint(1, 4), "banners": rng.randint(0, 3),
                      "boards": rng.randint(0, 6), "volunteers": rng.randint(1, 12), "note": "",
                      "captured_at": _utc(day, rng), "received_at": _utc(day, rng)})
+    first_id = session.exec(select(func.max(OutreachEvent.id))).one() or 0
     for i in range(0, len(rows), BATCH):
         session.execute(insert(OutreachEvent), rows[i:i + BATCH])
     out.events += n
+    # 现场受理: some complaints of the event's district and day were taken at the event's desk
+    onsite = [{"e": e_id, "d": d_id, "day": held_on, "k": rng.choice((0, 0, 1, 1, 2, 3))}
+              for e_id, d_id, held_on in session.exec(
+                  select(OutreachEvent.id, OutreachEvent.district_id, OutreachEvent.held_on)
+                  .where(OutreachEvent.id > first_id))]
+    session.execute(text(
+        "UPDATE complaint SET event_id = :e, channel = 'event' WHERE id IN (SELECT id FROM complaint "
+        "WHERE district_id = :d AND received_on = :day AND event_id IS NULL LIMIT :k)"),
+        [row for row in onsite if row["k"]])
 
 
 def generate(session: Session, complaints: int, years: int = 5, districts: int = 3, seed: int = 2026,

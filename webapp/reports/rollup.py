@@ -7,6 +7,8 @@
   (day, district) pairs from the complaints, then deletes the log rows it handled (by id, so a change
   committed meanwhile is left for the next reader). Refreshers serialise on the single `StatLock` row.
 * `rebuild(session)` recomputes everything (after a bulk load, or to check the tables).
+* The month tables are recomputed the same way for the months of the logged days: from the day tables, and
+  (top merchants) from the complaints through the (district, received_on, merchant) index.
 
 Core `update()` statements on complaints bypass the log; none of them touches a column counted here.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, delete, event, func, insert, inspect, tuple_, update
+from sqlalchemy import Date, case, cast, delete, event, func, insert, tuple_, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -22,9 +24,15 @@ from webapp.complaints.deadlines import local_date
 from webapp.complaints.models import Complaint
 from webapp.complaints.states import CONCLUSIONS
 from webapp.reports.models import (ComplaintDayCategory, ComplaintDayCloseDays, ComplaintDayProblem,
-                                   ComplaintDayStat, StatDirty, StatLock)
+                                   ComplaintDayStat, ComplaintMonthCategory, ComplaintMonthCloseDays,
+                                   ComplaintMonthMerchant, ComplaintMonthProblem, ComplaintMonthStat, StatDirty,
+                                   StatLock)
 
 TABLES = (ComplaintDayStat, ComplaintDayCategory, ComplaintDayProblem, ComplaintDayCloseDays)
+# day table -> its month twin, and the columns they share besides day/month
+MONTHLY = {ComplaintDayStat: ComplaintMonthStat, ComplaintDayCategory: ComplaintMonthCategory,
+           ComplaintDayProblem: ComplaintMonthProblem, ComplaintDayCloseDays: ComplaintMonthCloseDays}
+MONTH_TABLES = (*MONTHLY.values(), ComplaintMonthMerchant)
 CHUNK = 400
 C = Complaint
 
@@ -65,6 +73,38 @@ def _fill(session: Session, *where) -> None:
         session.execute(insert(table).from_select(columns, sel))
 
 
+def first_of_month(session: Session, column):
+    """SQL for the first day of `column`'s month, in the session's dialect."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(column, "start of month")
+    return cast(func.date_trunc("month", column), Date)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _fill_months(session: Session, month: date | None = None, districts: list[int] | None = None) -> None:
+    """Month rows from the day rows (and merchants from the complaints): one month of some districts, or all."""
+    for day_table, month_table in MONTHLY.items():
+        keys = [c.name for c in day_table.__table__.primary_key.columns if c.name not in ("day", "district_id")]
+        values = [c.name for c in day_table.__table__.columns if c.name not in ("day", "district_id", *keys)]
+        m = first_of_month(session, day_table.day)
+        sel = select(m, day_table.district_id, *(getattr(day_table, k) for k in keys),
+                     *(func.sum(getattr(day_table, v)) for v in values))
+        if month is not None:
+            sel = sel.where(day_table.district_id.in_(districts), day_table.day >= month,
+                            day_table.day < next_month(month))
+        sel = sel.group_by(m, day_table.district_id, *(getattr(day_table, k) for k in keys))
+        session.execute(insert(month_table).from_select(["month", "district_id", *keys, *values], sel))
+    m = first_of_month(session, C.received_on)
+    sel = select(m, C.district_id, C.merchant_id, func.count()).where(C.received_on.is_not(None))
+    if month is not None:
+        sel = sel.where(C.district_id.in_(districts), C.received_on >= month, C.received_on < next_month(month))
+    session.execute(insert(ComplaintMonthMerchant).from_select(
+        ["month", "district_id", "merchant_id", "n"], sel.group_by(m, C.district_id, C.merchant_id)))
+
+
 def _lock(session: Session) -> None:
     """Take the refresh lock (SQLite: the write lock; PostgreSQL: the row lock) for this transaction."""
     if session.execute(update(StatLock).where(StatLock.id == 1)
@@ -84,6 +124,13 @@ def refresh(session: Session) -> int:
         for table in TABLES:
             session.execute(delete(table).where(tuple_(table.day, table.district_id).in_(chunk)))
         _fill(session, tuple_(C.received_on, C.district_id).in_(chunk))
+    months: dict[date, set[int]] = {}
+    for day, district in pairs:
+        months.setdefault(day.replace(day=1), set()).add(district)
+    for month, districts in sorted(months.items()):
+        for table in MONTH_TABLES:
+            session.execute(delete(table).where(table.month == month, table.district_id.in_(sorted(districts))))
+        _fill_months(session, month, sorted(districts))
     ids = [row[0] for row in logged]
     for i in range(0, len(ids), CHUNK):
         session.execute(delete(StatDirty).where(StatDirty.id.in_(ids[i:i + CHUNK])))
@@ -94,32 +141,34 @@ def refresh(session: Session) -> int:
 def rebuild(session: Session) -> None:
     """Recompute every day table from all complaints (after a bulk load)."""
     _lock(session)
-    for table in (*TABLES, StatDirty):
+    for table in (*TABLES, *MONTH_TABLES, StatDirty):
         session.execute(delete(table))
     _fill(session)
+    _fill_months(session)
     session.flush()
-
-
-def _history(obj, attr: str) -> list:
-    hist = inspect(obj).attrs[attr].history
-    return [v for v in (*hist.deleted, *hist.added, *hist.unchanged) if v is not None]
 
 
 @event.listens_for(OrmSession, "before_flush")
 def _log_complaints(session, flush_context, instances) -> None:
     """Set received_on and log the (day, district) pairs touched by the complaints in this flush."""
-    pairs: set[tuple[date, int]] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(obj, Complaint):
-            continue
-        if obj in session.dirty and not session.is_modified(obj):
-            continue
-        old_days = _history(obj, "received_on")
-        if obj.received_at is not None and obj not in session.deleted:
-            obj.received_on = local_date(obj.received_at)
-        days = set(old_days) | ({obj.received_on} if obj.received_on else set())
-        for day in days:
-            for district in set(_history(obj, "district_id")):
-                pairs.add((day, district))
+    with session.no_autoflush:
+        pairs = _touched(session)
     for day, district in pairs:
         session.add(StatDirty(day=day, district_id=district))
+
+
+def _touched(session) -> set[tuple[date, int]]:
+    """The (day, district) pairs of the complaints in this flush: where they were stored, where they go."""
+    pairs: set[tuple[date, int]] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, Complaint) or (obj in session.dirty and not session.is_modified(obj)):
+            continue
+        if obj.id is not None and obj not in session.new:
+            # the stored row, read from the database: an expired instance knows no old values
+            stored = session.execute(select(C.received_on, C.district_id).where(C.id == obj.id)).first()
+            if stored is not None and stored[0] is not None:
+                pairs.add((stored[0], stored[1]))
+        if obj not in session.deleted and obj.received_at is not None:
+            obj.received_on = local_date(obj.received_at)
+            pairs.add((obj.received_on, obj.district_id))
+    return pairs
