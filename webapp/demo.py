@@ -28,6 +28,7 @@ from webapp.merchants.service import load_demo_registry
 from webapp.outreach.demo import VOLUNTEERS as OUTREACH_VOLUNTEERS, load_demo_outreach
 from webapp.public.demo import load_demo_public
 from webapp.reports.generate import GENERATED, generate as generate_history
+from webapp.reports.models import PlanTarget
 
 NAMESPACE = uuid.UUID("6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f")
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -89,9 +90,25 @@ def load_demo(session: Session, upload_dir: str) -> str:
     load_demo_clusters(session, LocalStorage(upload_dir))
     load_demo_public(session)
     history = _demo_history(session)
+    _demo_targets(session)
     return (f"demo city ready: {len(districts)} districts, {len(demo_data.USERS) + len(OUTREACH_VOLUNTEERS)} accounts, "
             f"{len(merchants)} merchants, {len(categories)} categories, {added} complaints added, "
             f"{events} outreach events added{history}")
+
+
+# The year's plan of the city, as the seeds' plans word it: (metric, target, param)
+DEMO_TARGETS = [("satisfaction", 90, None), ("closed_within", 80, 3), ("quality_rounds", 4, 5),
+                ("outreach_monthly", 1, None), ("complaints_down", 20, None), ("recovered", 3_000_000 * 100, None)]
+
+
+def _demo_targets(session: Session) -> None:
+    """This year's city-wide plan targets (工作计划), once."""
+    year = datetime.now(SHANGHAI).year
+    if session.exec(select(PlanTarget.id).where(PlanTarget.year == year)).first() is not None:
+        return
+    for metric, target, param in DEMO_TARGETS:
+        session.add(PlanTarget(year=year, district_id=None, metric=metric, target=target, param=param))
+    session.flush()
 
 
 def _demo_history(session: Session) -> str:
