@@ -34,10 +34,11 @@ system-deps:
 test: setup system-deps
 	@source tools/test-db.sh && $(PY) -m pytest tests e2e
 
-bench: setup
+bench: setup system-deps
 	$(PY) bench/photo_pipeline.py
 	$(PY) bench/page_weight.py
 	$(PY) bench/sync_inspections.py
+	@source tools/test-db.sh && $(PY) bench/dashboard.py
 
 clean:
-	rm -rf $(VENV) instance/xiaobao.db* instance/uploads .pytest_cache
+	rm -rf $(VENV) instance/xiaobao.db* instance/uploads .pytest_cache bench/.data
