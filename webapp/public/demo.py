@@ -93,7 +93,9 @@ def load_demo_public(session: Session) -> int:
         if merchant is not None and not merchant.trusted:
             merchant.trusted, merchant.trusted_since = True, today.replace(month=3, day=15) - timedelta(days=365 * (n % 3))
             session.add(merchant)
-    for sample in session.exec(select(Sample).where(Sample.lab_result != None, Sample.published_at == None)):  # noqa: E711
+    # the demo's own samples with a lab report (not the generated history's)
+    for sample in session.exec(select(Sample).where(Sample.lab_result != None, Sample.report_no != "",  # noqa: E711
+                                                    Sample.published_at == None)):  # noqa: E711
         sample.published_at, sample.published_by_id = now, supervisor.id
         session.add(sample)
     session.flush()
