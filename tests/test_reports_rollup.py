@@ -231,3 +231,18 @@ def test_generator_needs_the_reference_data(session):
 
     with pytest.raises(ValueError):
         generate(session, 10)
+
+
+def test_changes_that_count_nothing_log_nothing(session, base_data, make_complaint):
+    """A note, a version bump or a seen-at time leaves the summary tables alone: no log row, no write."""
+    complaint = make_complaint()
+    rollup.refresh(session)
+    session.commit()
+    complaint.consumer_seen_at = datetime.now(timezone.utc)
+    complaint.satisfaction_comment = "谢谢"
+    session.commit()
+    assert session.exec(select(StatDirty)).first() is None
+    complaint.satisfaction = 4
+    session.commit()
+    assert session.exec(select(StatDirty)).first() is not None
+    assert _refreshed(session) == _expected(session)

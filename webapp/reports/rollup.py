@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, case, cast, delete, event, func, insert, tuple_, update
+from sqlalchemy import Date, case, cast, delete, event, func, insert, inspect, tuple_, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -157,11 +157,24 @@ def _log_complaints(session, flush_context, instances) -> None:
         session.add(StatDirty(day=day, district_id=district))
 
 
+# The columns the summary tables count by; a change to any other (a note, the version, a seen-at time)
+# leaves them as they are and logs nothing.
+COUNTED_COLUMNS = ("received_at", "received_on", "district_id", "merchant_id", "category_id", "problem_type",
+                   "accepted_at", "result", "on_time", "close_workdays", "recovered_fen", "satisfaction")
+
+
+def _counted_change(obj) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in COUNTED_COLUMNS)
+
+
 def _touched(session) -> set[tuple[date, int]]:
     """The (day, district) pairs of the complaints in this flush: where they were stored, where they go."""
     pairs: set[tuple[date, int]] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(obj, Complaint) or (obj in session.dirty and not session.is_modified(obj)):
+        if not isinstance(obj, Complaint):
+            continue
+        if obj in session.dirty and obj not in session.deleted and not _counted_change(obj):
             continue
         if obj.id is not None and obj not in session.new:
             # the stored row, read from the database: an expired instance knows no old values
