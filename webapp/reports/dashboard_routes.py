@@ -233,7 +233,7 @@ def _values(args, p: period.Period | None) -> dict:
     return values
 
 
-def _results(session, board: Dashboard) -> dict:
+def _results(board: Dashboard) -> dict:
     """What the results part shows: tiles, charts and their rows, worded in the UI language."""
     p = board.period
     series_chart, series_rows, daily = series_view(board)
@@ -292,7 +292,7 @@ def dashboard():
     session.commit()   # build() refreshed the day tables: keep that work
     link_args = {**p.args(), **({"district": district.code} if district is not None else {})}
     response = render("reports/dashboard.html", "reports/_dashboard_main.html", link_query=urlencode(link_args),
-                      **_results(session, board), **context)
+                      **_results(board), **context)
     # The form sends every field (the hidden ones too): htmx puts the short address in the location bar.
     response.headers["HX-Push-Url"] = f"{request.path}?{urlencode(link_args)}"
     return response
