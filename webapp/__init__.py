@@ -34,6 +34,11 @@ def create_app(config: dict | None = None) -> Flask:
                 instance_path=str(config_module.INSTANCE))
     app.config.update(config_module.from_env())
     app.config.update(config or {})
+    if app.config["TRUSTED_PROXIES"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     notify.init_app(app)
     register_extensions(app)

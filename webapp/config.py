@@ -45,6 +45,9 @@ def from_env() -> dict:
         # Whole request: nine photos at the per-file limit plus the text fields.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 140 * 1024 * 1024)),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Reverse proxies in front of the app (nginx: 1). Only then are X-Forwarded-For/-Proto believed, so rate
+        # limits count each phone, not the proxy; with 0 a client cannot spoof its address through the header.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "FORCE_HTTPS": _bool("FORCE_HTTPS", False),
         "SESSION_COOKIE_SAMESITE": "Lax",
