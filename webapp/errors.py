@@ -1,7 +1,7 @@
 """Error pages for 4xx and 500: a full page, or a fragment that htmx shows as a notice."""
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -34,8 +34,27 @@ def error_response(code: int, detail: str | None = None):
                   message=detail or message)
 
 
+def _carries_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values.getlist(key)) for key in values.keys())
+
+
+def refuse_nul():
+    """422 for a request with NUL in a query or form value: no keyboard types it and PostgreSQL refuses it.
+
+    Forms clean other control characters (webapp.forms.clean_text); this catches NUL everywhere else too,
+    before any route can pass it to the database.
+    """
+    if _carries_nul(request.args) or (request.method in ("POST", "PUT", "PATCH") and _carries_nul(request.form)):
+        message = _("What was sent contains a character that is not allowed (NUL). Nothing was saved; "
+                    "please remove it and send it again.")
+        from webapp.sync.answers import outbox_asks, result  # the outbox keeps the record with its reason
+        return result(422, error=message) if outbox_asks() else error_response(422, message)
+    return None
+
+
 def register(app: Flask) -> None:
     """Install the handlers."""
+    app.before_request(refuse_nul)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):

@@ -1,6 +1,7 @@
 """Validate form input through a pydantic schema and get per-field messages in the UI language."""
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from flask_babel import gettext as _
@@ -10,6 +11,17 @@ T = TypeVar("T", bound=BaseModel)
 
 
 MAX_ID = 2**31 - 1  # an INTEGER column: larger numbers cannot be ids (PostgreSQL would refuse them)
+
+
+# Never typed by a person, and NUL is refused by PostgreSQL (a 500 if it got that far): C0 controls other
+# than tab, newline and carriage return, DEL, C1 controls, lone surrogates (from undecodable bytes) and the
+# bidi embedding/override/isolate controls (they can make a name read backwards on a staff page).
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str) -> str:
+    """Text input without the characters no one types: the one place every form's text goes through."""
+    return _UNWANTED.sub("", value)
 
 
 def parse_id(value) -> int | None:
@@ -50,7 +62,7 @@ def _message(error: dict) -> str:
 
 def validate(schema: type[T], data: dict) -> tuple[T | None, dict[str, str]]:
     """Return (object, {}) when valid, else (None, {field: message})."""
-    cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+    cleaned = {k: (clean_text(v).strip() if isinstance(v, str) else v) for k, v in data.items()}
     try:
         return schema.model_validate(cleaned), {}
     except ValidationError as exc:

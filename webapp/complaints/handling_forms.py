@@ -1,8 +1,6 @@
 """The handler's action forms: what each one is called, how its fields become service arguments, messages."""
 from __future__ import annotations
 
-import unicodedata
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
@@ -10,6 +8,7 @@ from sqlmodel import Session
 from webapp.auth.models import User
 from webapp.complaints.choices import FAIL_ADVICE, REJECT_REASONS, STEP_KINDS
 from webapp.complaints.schemas import parse_yuan
+from webapp.forms import clean_text
 
 NOTE_MAX = 2000
 
@@ -33,7 +32,7 @@ REASSIGN_TITLE = _l("Change the mediator")
 
 def _clean(value: str | None) -> str:
     # Control characters have no place in a note; newlines do.
-    return "".join(ch for ch in (value or "") if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+    return clean_text(value or "").strip()
 
 
 def _text(form, name: str, errors: dict, required: bool = False) -> str:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from webapp.complaints.choices import DESIRED_OUTCOMES, PROBLEM_TYPES
+from webapp.forms import clean_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_AMOUNT_FEN = 10_000_000 * 100  # ten million yuan: beyond that it is a typo, not a purchase
@@ -90,7 +91,7 @@ class ComplaintCreate(BaseModel):
     @classmethod
     def _clean_text(cls, value: str) -> str:
         # Control characters have no place in a complaint; newlines in the description do.
-        return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+        return clean_text(value).strip()
 
     @field_validator("amount_fen", mode="before")
     @classmethod
@@ -212,7 +213,7 @@ class InfoAdd(BaseModel):
     @field_validator("note")
     @classmethod
     def _note(cls, value: str) -> str:
-        value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+        value = clean_text(value).strip()
         if len(value) > 2000:
             raise ValueError(_("Please keep it under %(n)s characters.", n=2000))
         return value

@@ -13,7 +13,7 @@ from webapp.auth.models import District
 from webapp.complaints.forms import label
 from webapp.complaints.models import Complaint
 from webapp.complaints.schemas import today_shanghai
-from webapp.forms import _message
+from webapp.forms import _message, clean_text
 from webapp.inspections import queries
 from webapp.inspections.labels import LABELS
 from webapp.inspections.models import ChecklistTemplate, Inspection, InspectionTask, RectificationOrder
@@ -51,7 +51,7 @@ def gather(form: MultiDict) -> tuple[dict, dict[str, str]]:
     data = {}
     for key in SCALARS:
         value = form.get(key, "")
-        value = value.strip() if isinstance(value, str) else value
+        value = clean_text(value).strip() if isinstance(value, str) else value
         if value == "" and (key in OPTIONAL or key == "inspector_count"):
             continue
         data[key] = value
@@ -64,13 +64,13 @@ def gather(form: MultiDict) -> tuple[dict, dict[str, str]]:
             elif values[0]:
                 answers[int(match.group(1))] = values[0]
         elif match := ITEM_NOTE.fullmatch(key):
-            notes[int(match.group(1))] = form.get(key, "")
+            notes[int(match.group(1))] = clean_text(form.get(key, ""))
     data["answers"], data["item_notes"] = answers, notes
     for key, bound in GEO.items():
         data[key] = _geo(form.get(key), bound)
     samples = {}
     for n in range(MAX_SAMPLES):
-        row = {f: form.get(f"sample-{n}-{f}", "").strip() for f in SAMPLE_FIELDS}
+        row = {f: clean_text(form.get(f"sample-{n}-{f}", "")).strip() for f in SAMPLE_FIELDS}
         if any(row.values()):
             samples[n] = row
     data["samples"] = samples

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, field_validator
 
 from webapp.complaints.schemas import SHANGHAI, today_shanghai
+from webapp.forms import clean_text
 from webapp.sync.idempotency import require_uuid
 
 MAX_SAMPLES = 5
@@ -20,7 +21,7 @@ MAX_ORDER_DAYS = 365
 
 def clean(value: str) -> str:
     """Drop control characters (keep newlines and tabs) and surrounding space."""
-    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+    return clean_text(value).strip()
 
 
 def _limit(value: str, n: int) -> str:

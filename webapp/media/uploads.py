@@ -1,6 +1,8 @@
 """Turn a request's uploaded files into sanitised photos, or into a message the person can act on."""
 from __future__ import annotations
 
+import unicodedata
+
 from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
@@ -20,6 +22,17 @@ def _reason(code: str) -> str:
     return reasons.get(code, _("it could not be read"))
 
 
+def shown_name(filename: str | None) -> str:
+    """The file's name as a message may show it: the last path part, without control or format characters.
+
+    Format characters include the bidi overrides (U+202E would reverse the rest of the message) and
+    zero-width characters; control characters include NUL and terminal escapes. At most 60 characters.
+    """
+    name = "".join(c for c in filename or "" if unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
+    parts = [p for p in name.replace("\\", "/").split("/") if p.strip()]
+    return (parts[-1] if parts else "").strip()[:60] or "?"
+
+
 def process_uploads(files: list[FileStorage]) -> tuple[list[ProcessedPhoto], str | None]:
     """Process every chosen file; return (photos, None) or ([], one message naming each bad file)."""
     files = [f for f in files if f and f.filename]
@@ -33,7 +46,7 @@ def process_uploads(files: list[FileStorage]) -> tuple[list[ProcessedPhoto], str
                                         max_bytes=current_app.config["PHOTO_MAX_BYTES"],
                                         max_pixels=current_app.config["PHOTO_MAX_PIXELS"]))
         except PhotoError as exc:
-            name = (upload.filename or "")[:60]
+            name = shown_name(upload.filename)
             problems.append(_("Photo %(i)s (%(name)s): %(reason)s.", i=index, name=name,
                               reason=_reason(exc.code)))
     if problems:

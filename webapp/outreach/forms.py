@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
 
-from webapp.forms import _message
+from webapp.forms import _message, clean_text
 from webapp.outreach.schemas import COUNT_LIMITS, EventCreate, EventFields
 
 SCALARS = ("client_uuid", "captured_at", "held_on", "start_time", "end_time", "campaign_id", "district_id",
@@ -20,9 +20,9 @@ def gather(form: MultiDict) -> tuple[dict, dict[str, str]]:
     for key in SCALARS:
         value = form.get(key)
         if value is not None:
-            data[key] = value.strip()
+            data[key] = clean_text(value).strip()
     for key in LISTS:
-        data[key] = [v for v in form.getlist(key) if v]
+        data[key] = [clean_text(v) for v in form.getlist(key) if v]
     ids = []
     for raw in form.getlist("volunteer_ids"):
         if raw.strip().isdigit() and len(raw.strip()) <= 9:
