@@ -12,9 +12,13 @@ from webapp.forms import FieldErrors
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
+    from webapp.backup.cli import backup_cli
+    from webapp.media.cli import media_cli
     from webapp.reports.cli import reports_cli
 
     app.cli.add_command(reports_cli)
+    app.cli.add_command(media_cli)
+    app.cli.add_command(backup_cli)
 
     @app.cli.command("migrate")
     def migrate() -> None:

@@ -54,6 +54,9 @@ class LocalStorage:
         key = make_key(sha256, suffix)
         final = self.path(key)
         if final.exists():
+            # Touch it: an old orphan taken over by this upload must look young to `flask media cleanup`
+            # until the row that references it is committed.
+            os.utime(final)
             return key
         final.parent.mkdir(parents=True, exist_ok=True)
         # Temp file in the same directory so os.replace is an atomic rename;
