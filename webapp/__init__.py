@@ -137,10 +137,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Error pages for 4xx and 500, full page or htmx fragment, in both languages."""
+    """Error pages for 4xx and 500, full page or htmx fragment, in both languages; 503 while the database is down."""
+    from webapp import db_errors
     from webapp.errors import register
 
     register(app)
+    db_errors.register(app)
 
 
 def register_cli(app: Flask) -> None:
