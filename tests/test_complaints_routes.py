@@ -123,6 +123,20 @@ def test_double_submit_with_same_client_uuid_gives_one_complaint(client, base_da
     assert _count(session) == 1
 
 
+def test_another_complaint_under_a_used_client_uuid_is_refused_and_sees_nothing(app, client, base_data, session):
+    uuid = "6e1d4a7b-2c3d-4e5f-9a01-b2c3d4e5f6a7"
+    first = _file(client, base_data, client_uuid=uuid)
+    receipt = first.headers["HX-Redirect"]
+    stranger = app.test_client()
+    response = _file(stranger, base_data, client_uuid=uuid, description="另一位消费者的另一件投诉，内容完全不同。")
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "HX-Redirect" not in response.headers and uuid not in html   # a fresh number to send it again with
+    assert _count(session) == 1
+    # The receipt of the first complaint is not handed to the stranger's browser.
+    assert stranger.get(receipt).status_code == 404
+
+
 def test_track_with_code_and_last_four(client, make_complaint, app):
     complaint = make_complaint()
     other = app.test_client()

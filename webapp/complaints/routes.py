@@ -20,7 +20,7 @@ from webapp.complaints.schemas import ComplaintCreate, Dispute, InfoAdd, Rating,
 from webapp.complaints.tracking import normalize
 from webapp.db import get_session
 from webapp.extensions import limiter
-from webapp.forms import FieldErrors, validate
+from webapp.forms import FieldErrors, clean_text, validate
 from webapp.htmx import redirect, render
 from webapp.media.uploads import process_uploads, storage
 from webapp.outreach import onsite
@@ -85,14 +85,30 @@ def create():
     except FieldErrors as exc:
         session.rollback()
         return _new_form(values, reference_errors(exc.errors), 422)
+    except service.ReplayMismatch:
+        session.rollback()
+        return _replay_mismatch(values)
     except IntegrityError:
         # Two submissions of the same form raced: the first one won, show it.
         session.rollback()
         complaint = service.find_by_client_uuid(session, data.client_uuid)
         if complaint is None:
             raise
+        if not service.same_submission(complaint, data):
+            return _replay_mismatch(values)
     policy.remember_tracked(complaint.id)
     return redirect(url_for("complaints.receipt", code=complaint.tracking_code))
+
+
+def _replay_mismatch(values: dict):
+    """409: this form's number belongs to another complaint; a fresh number lets the person send theirs."""
+    values["client_uuid"] = str(uuid.uuid4())
+    response = _new_form(values, {"client_uuid": _("This form was already used for a different complaint. "
+                                                   "Please check your complaint and send it again.")}, 409)
+    # htmx sends 4xx other than 422 to the toast: this one is the form again, in place.
+    response.headers["HX-Retarget"] = "#complaint-form"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @bp.get("/complaints/<code>/receipt")
@@ -178,7 +194,8 @@ def withdraw(code: str):
     complaint = policy.get_complaint_or_404(code, "withdraw")
     session = get_session()
     actor = current_user if current_user.is_authenticated else None
-    reason = request.form.get("reason", "").strip()[:500]
+    # An optional remark; the field holds 500 characters, so only a hand-made request is cut.
+    reason = clean_text(request.form.get("reason", "")).strip()[:500]
     service.withdraw(session, actor, complaint, reason)
     session.commit()
     return redirect(url_for("complaints.detail", code=complaint.tracking_code))

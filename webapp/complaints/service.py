@@ -54,16 +54,30 @@ def _check_references(session: Session, data: ComplaintCreate) -> tuple[Merchant
     return merchant, event
 
 
+class ReplayMismatch(Exception):
+    """A client_uuid already used by a different complaint: a replay must be the same complaint."""
+
+
+def same_submission(complaint: Complaint, data: ComplaintCreate) -> bool:
+    """Whether `data` is a replay of `complaint` (same phone, same words), not another complaint under its key."""
+    return complaint.consumer_phone == data.consumer_phone and complaint.description == data.description
+
+
 def create_complaint(session: Session, actor: User | None, data: ComplaintCreate,
                      photos: list[ProcessedPhoto], storage: LocalStorage, *,
                      collective_threshold: int = clusters.DEFAULT_THRESHOLD,
                      collective_window_days: int = clusters.DEFAULT_WINDOW_DAYS) -> tuple[Complaint, bool]:
     """File a complaint with its photos; a replayed client_uuid returns the first one (created=False).
 
+    A client_uuid of a different complaint raises ReplayMismatch.
+
     The thresholds of 群体投诉 come from the app's COLLECTIVE_THRESHOLD / COLLECTIVE_WINDOW_DAYS (routes pass them).
     """
     existing = find_by_client_uuid(session, data.client_uuid)
     if existing:
+        # Its receipt grants sight of the complaint: never hand it to someone who sent something else.
+        if not same_submission(existing, data):
+            raise ReplayMismatch(data.client_uuid)
         return existing, False
     merchant, outreach_event = _check_references(session, data)
     if merchant is None:
