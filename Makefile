@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup translations system-deps bench clean
+.PHONY: run test security setup translations system-deps bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -24,7 +24,7 @@ run: setup
 	$(VENV)/bin/flask --app webapp migrate
 	$(VENV)/bin/flask --app webapp demo
 	@echo "Serving 消保通 on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(VENV)/bin/waitress-serve --host $(HOST) --port $(PORT) --threads 8 --call webapp:create_app
+	$(VENV)/bin/waitress-serve --host $(HOST) --port $(PORT) --threads 8 --connection-limit 500 --call webapp:create_app
 
 ## Chromium and CJK fonts for the browser tests, PostgreSQL for the second database.
 system-deps:
@@ -33,6 +33,14 @@ system-deps:
 ## Set up and run every test (unit, integration, e2e) on SQLite and PostgreSQL.
 test: setup system-deps
 	@source tools/test-db.sh && $(PY) -m pytest tests e2e
+
+## Attack and fault tools against a running server: bandit, sqlmap, the CSP of every page in Chromium,
+## kill -9 during uploads, concurrent writers, a PostgreSQL restart, and 100 consumers for 60 s. See SECURITY.md.
+security: setup system-deps
+	$(VENV)/bin/bandit -q -c pyproject.toml -r webapp --severity-level high
+	@source tools/test-db.sh && $(PY) -m pytest -p no:cacheprovider security e2e/test_csp.py
+	@source tools/test-db.sh && $(PY) security/sqlmap_scan.py
+	@source tools/test-db.sh && $(PY) security/load.py
 
 bench: setup system-deps
 	$(PY) bench/photo_pipeline.py

@@ -20,7 +20,7 @@ def _text(code: int) -> tuple[str, str]:
         409: (_("Conflict"), _("This could not be done in the current state.")),
         413: (_("Too large"), _("The upload is too large. Please send fewer or smaller photos.")),
         422: (_("Please check your input"), _("Some of what was sent is not valid.")),
-        429: (_("Too many attempts"), _("Too many attempts in a short time. Please wait a minute and try again.")),
+        429: (_("Too many attempts"), _("Too many attempts in a short time. Please wait a while and try again.")),
         500: (_("Something went wrong"),
               _("Something went wrong on our side. Nothing you had saved is lost; please try again.")),
     }

@@ -14,7 +14,7 @@ from webapp.auth.schemas import Login, Register, StaffCreate
 from webapp.complaints.forms import label
 from webapp.db import get_session
 from webapp.extensions import limiter
-from webapp.forms import FieldErrors, validate
+from webapp.forms import FieldErrors, clean_text, validate
 from webapp.htmx import redirect, render
 
 bp = Blueprint("auth", __name__)
@@ -41,8 +41,17 @@ def role_required(*roles: str):
     return decorator
 
 
+def _attempted_account() -> str:
+    """The account a sign-in names, spelt as authenticate() matches it (the limiter's key)."""
+    return "login-account:" + clean_text(request.form.get("username", "")).strip().lower()[:80]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute;50 per hour", methods=["POST"])
+# Guesses at one account from many addresses add up; only failed attempts count, so its owner still gets in
+# unless someone is guessing (then an hour's wait, which beats a guessed password).
+@limiter.limit("20 per hour", methods=["POST"], key_func=_attempted_account,
+               deduct_when=lambda response: response.status_code == 422)
 def login():
     """Sign in with username or mobile number."""
     values = request.form.to_dict() if request.method == "POST" else {}
