@@ -123,3 +123,13 @@ def test_rate_limit_page_in_both_languages(app_config, base_data):
     limited = client.post("/track?lang=en", data={"code": "x", "phone_last4": "1"})
     assert limited.status_code == 429 and b"Too many attempts" in limited.data
     app.extensions["db_engine"].dispose()
+
+
+def test_pages_are_never_kept_by_a_shared_cache(client, make_complaint):
+    """A tracking page shows a consumer's complaint: without a caching rule of its own a response is private."""
+    complaint = make_complaint()
+    client.post("/track", data={"code": complaint.tracking_code, "phone_last4": complaint.consumer_phone[-4:]})
+    for url in ("/", f"/track/{complaint.tracking_code}", "/complaints/new", "/login"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "private", url

@@ -104,6 +104,9 @@ def _cache_headers(response):
     # Assets carry their content hash in ?v=, so they can be cached for a year.
     if request.path.startswith("/static/") and request.args.get("v"):
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif "Cache-Control" not in response.headers:
+        # Pages carry people's complaints and staff's records: no shared cache (proxy, CDN) may keep them.
+        response.headers["Cache-Control"] = "private"
     return response
 
 
