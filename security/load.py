@@ -221,19 +221,9 @@ def scratch_database() -> tuple[str, callable, str]:
         return (f"sqlite:///{path}", lambda: shutil.rmtree(folder, ignore_errors=True),
                 "NOTE: TEST_DATABASE_URL is not set: this run is on SQLite, not on PostgreSQL "
                 "(source tools/test-db.sh first)")
-    base = make_url(pg)
-    name = f"{base.database}_load"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop, f"PostgreSQL database {name}"
+    name = f"{make_url(pg).database}_load"
+    url = server.create_database(pg, name)
+    return url, lambda: server.drop_database(pg, name), f"PostgreSQL database {name}"
 
 
 def reference_choices(url: str) -> dict:

@@ -56,6 +56,42 @@ def prepare(env: dict[str, str], demo: bool = True) -> None:
         flask(env, "demo")
 
 
+def create_database(base_url: str, name: str, template: str | None = None) -> str:
+    """(Re)create the PostgreSQL database `name` on base_url's server, empty or a copy of `template`; its URL.
+
+    The role of TEST_DATABASE_URL has CREATEDB (tools/test-db.sh). A fresh connection each time: a fault test may
+    just have restarted the server."""
+    from sqlalchemy import make_url, text
+
+    admin = _maintenance_engine(base_url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    finally:
+        admin.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(base_url: str, name: str) -> None:
+    """Drop the PostgreSQL database `name` on base_url's server, closing whatever still uses it."""
+    from sqlalchemy import text
+
+    admin = _maintenance_engine(base_url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _maintenance_engine(base_url: str):
+    # Connected to "postgres", not to base_url's database: that one may be the template being copied.
+    from sqlalchemy import create_engine, make_url
+
+    return create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
 def wait_until_up(base_url: str, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
     """Poll the home page until the server answers (or fail with what it printed)."""
     deadline = time.monotonic() + timeout

@@ -577,8 +577,10 @@ def sign_in_all(base_url: str) -> dict[str, Browser]:
 
 
 def print_table(targets: list[Target]) -> None:
-    width = max(len(t.url) for t in targets)
-    width = min(width, 70)
+    if not targets:
+        print("no targets (check --only)")
+        return
+    width = min(max(len(t.url) for t in targets), 70)
     print(f"{'#':>3}  {'role':<10} {'method':<6} {'target':<{width}}  {'parameters':<40} {'s':>5}  result")
     for i, t in enumerate(targets, 1):
         params = ",".join(t.params)
@@ -650,7 +652,8 @@ def scan(label: str, env: dict[str, str], dbms: str, workdir: Path, jobs: int, t
         print(f"\n--- {t.result}: {t.method} {t.url}\n{t.log[-3000:]}")
     if deadline is not None:  # the shorter pass: a target cut by the budget is not a failure, only a gap
         incomplete = [t for t in incomplete if not t.result.startswith("timeout")]
-    return targets, not injectable and not failed and not incomplete
+    # A scan that tested nothing proves nothing.
+    return targets, bool(targets) and not injectable and not failed and not incomplete
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -693,27 +696,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def scan_postgres(pg_url: str, workdir: Path, args, deadline: float) -> bool:
     """The second, shorter pass: the same kind of targets on PostgreSQL, until the run's time budget is spent."""
-    from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy import make_url
 
     from security import server
 
-    base = make_url(pg_url)
-    name = f"{base.database}_sqlmap"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    name = f"{make_url(pg_url).database}_sqlmap"
+    url = server.create_database(pg_url, name)
     try:
-        url = base.set(database=name).render_as_string(hide_password=False)
         env = server.app_env(url, workdir / "uploads-pg", RATELIMIT_ENABLED="0")
         _targets, passed = scan("PostgreSQL", env, "PostgreSQL", workdir, args.jobs, args.time_limit / 2,
                                 args.only, per_endpoint=1, deadline=deadline)
         return passed
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
+        server.drop_database(pg_url, name)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -167,10 +167,6 @@ class Site:
             engine.dispose()
 
 
-def _pg_admin(url: str):
-    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-
 def _pg_clusters() -> list[tuple[str, str, int, str]]:
     out = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout
     return [(v, n, int(p), s) for v, n, p, s, *_ in (line.split() for line in out.splitlines() if line.strip())]
@@ -195,26 +191,16 @@ def templates(tmp_path_factory):
     db = root / "demo.db"
     server.prepare(server.app_env(f"sqlite:///{db}", root / "uploads"))
     made["sqlite"] = (str(db), root / "uploads")
-    pg_names = []
+    name = None
     if PG_URL:
         base_url, _cluster = fault_pg_url()
         name = f"{make_url(base_url).database}_faults"
-        admin = _pg_admin(base_url)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        url = server.create_database(base_url, name)
         server.prepare(server.app_env(url, root / "pg-uploads"))
         made["postgresql"] = (url, root / "pg-uploads")
-        pg_names.append(name)
     yield made
-    if pg_names:
-        admin.dispose()
-        admin = _pg_admin(base_url)  # a new connection: the restart test killed the old ones
-        with admin.connect() as conn:
-            for name in pg_names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    if name:
+        server.drop_database(base_url, name)
 
 
 _made_pg: list[tuple[str, str]] = []
@@ -235,14 +221,9 @@ def make_site(templates, tmp_path, request):
             shutil.copy(source, db)
             url = f"sqlite:///{db}"
         else:
-            template = make_url(source)
-            name = f"{template.database}_{os.getpid()}_{n}"
-            admin = _pg_admin(source)
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
-            admin.dispose()
-            url = template.set(database=name).render_as_string(hide_password=False)
+            template = make_url(source).database
+            name = f"{template}_{os.getpid()}_{n}"
+            url = server.create_database(source, name, template=template)
             made.append((source, name))
         site = Site(url, target_uploads, tmp_path / f"server-{n}.log")
         site.env = server.app_env(url, target_uploads, RATELIMIT_ENABLED="0", SECRET_KEY="faults-secret")
@@ -250,10 +231,7 @@ def make_site(templates, tmp_path, request):
 
     yield _make
     for source, name in made:
-        admin = _pg_admin(source)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        server.drop_database(source, name)
 
 
 def reference(site: Site) -> dict:
