@@ -383,6 +383,9 @@ def test_unread_updates_counted_until_seen(session, people, make_complaint):
     handling.assign(session, people["handler"], complaint, complaint.version, people["handler"])
     session.commit()
     assert service.unread_count(session, complaint) == 2
+    quiet = make_complaint()
+    assert service.unread_counts(session, [complaint, quiet]) == {complaint.id: 2}   # the list's one query
     assert service.mark_seen(session, complaint) == 2
     session.commit()
     assert service.unread_count(session, complaint) == 0
+    assert service.unread_counts(session, [complaint, quiet]) == {}

@@ -259,4 +259,4 @@ def mine():
     session = get_session()
     complaints = service.of_consumer(session, current_user)
     return render("complaints/mine.html", complaints=complaints, labels=LABELS,
-                  unread={c.id: service.unread_count(session, c) for c in complaints})
+                  unread=service.unread_counts(session, complaints))

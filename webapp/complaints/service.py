@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, func, or_, select
 
 from webapp import audit, workdays
 from webapp.auth.models import District, User, utcnow
@@ -207,12 +207,21 @@ def mark_seen(session: Session, complaint: Complaint) -> int:
 
 def unread_count(session: Session, complaint: Complaint) -> int:
     """Public updates from staff the consumer has not seen yet."""
-    stmt = select(func.count()).select_from(ComplaintEvent).where(
-        ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.public == True,  # noqa: E712
-        ComplaintEvent.actor_label == "staff")
-    if complaint.consumer_seen_at is not None:
-        stmt = stmt.where(ComplaintEvent.created_at > complaint.consumer_seen_at)
-    return session.exec(stmt).one()
+    return unread_counts(session, [complaint]).get(complaint.id, 0)
+
+
+def unread_counts(session: Session, complaints: list[Complaint]) -> dict[int, int]:
+    """{complaint id: public updates from staff its consumer has not seen yet}, in one query for a whole list."""
+    if not complaints:
+        return {}
+    stmt = (select(ComplaintEvent.complaint_id, func.count())
+            .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
+            .where(ComplaintEvent.complaint_id.in_([c.id for c in complaints]),
+                   ComplaintEvent.public == True, ComplaintEvent.actor_label == "staff",  # noqa: E712
+                   or_(Complaint.consumer_seen_at == None,  # noqa: E711
+                       ComplaintEvent.created_at > Complaint.consumer_seen_at))
+            .group_by(ComplaintEvent.complaint_id))
+    return {complaint_id: count for complaint_id, count in session.exec(stmt)}
 
 
 def timeline(session: Session, complaint: Complaint, public_only: bool = True) -> list[ComplaintEvent]:
