@@ -38,7 +38,7 @@ test: setup system-deps
 ## kill -9 during uploads, concurrent writers, a PostgreSQL restart, and 100 consumers for 60 s. See SECURITY.md.
 security: setup system-deps
 	$(VENV)/bin/bandit -q -c pyproject.toml -r webapp --severity-level high
-	@source tools/test-db.sh && $(PY) -m pytest -p no:cacheprovider security e2e/test_csp.py
+	@source tools/test-db.sh && $(PY) -m pytest -p no:cacheprovider -rP security e2e/test_csp.py
 	@source tools/test-db.sh && $(PY) security/sqlmap_scan.py
 	@source tools/test-db.sh && $(PY) security/load.py
 

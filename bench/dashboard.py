@@ -1,11 +1,12 @@
-"""The supervisor's dashboard at scale: a year of the whole city over 1,000,000 complaints, on SQLite and
-PostgreSQL. Target: under 300 ms (issue 7).
+"""The supervisor's dashboard and work summary at scale: a year of the whole city over 1,000,000 complaints, on
+SQLite and PostgreSQL. Target: under 300 ms (issues 7 and 9).
 
 Builds (once, then reuses) a database per engine with the demo reference data plus `flask reports generate`
 data: N complaints over five years in 12 districts, inspections (N/6) and outreach events (N/100) in
 proportion. Then times, each as the median of several runs after a warm-up:
   * figures.build — every figure of the dashboard, from the day tables and the covering index;
   * GET /reports — the whole page as a supervisor gets it (figures, SVG charts, template);
+  * GET /reports/summary and /reports/summary.docx — the year's work summary, as a page and as a Word file;
   * the same after 500 complaints changed, so the read also recomputes their days and months (the refresh
     cost): a day of handling (complaints received in the last 60 days) and, as the worst case, changes
     spread over the whole year.
@@ -124,10 +125,11 @@ def bench_engine(name: str, url: str, n: int, runs: int) -> list[tuple]:
     client = app.test_client()
     client.post("/login", data={"username": "supervisor", "password": DEMO_PASSWORD})
 
-    def page(query: str):
+    def page(query: str, path: str = "/reports"):
         def run():
-            response = client.get(f"/reports?{query}")
+            response = client.get(f"{path}?{query}")
             assert response.status_code == 200, response.status_code
+            response.get_data()
         return run
 
     rows = []
@@ -135,7 +137,10 @@ def bench_engine(name: str, url: str, n: int, runs: int) -> list[tuple]:
              (f"figures, one district, year {year}", build(Period.year(year), district)),
              (f"figures, city, Q1 {year}", build(Period.quarter(year, 1))),
              (f"figures, city, {TODAY.year} so far", build(Period("custom", date(TODAY.year, 1, 1), TODAY))),
-             (f"GET /reports, city, year {year}", page(f"period=year&year={year}"))]
+             (f"GET /reports, city, year {year}", page(f"period=year&year={year}")),
+             (f"GET /reports/summary, city, year {year}", page(f"period=year&year={year}", "/reports/summary")),
+             (f"GET /reports/summary.docx, city, year {year}",
+              page(f"period=year&year={year}", "/reports/summary.docx"))]
     for label, fn in cases:
         median, worst = timed(fn, runs)
         rows.append((name, label, median, worst))
@@ -169,6 +174,7 @@ def main() -> None:
     parser.add_argument("--complaints", type=int, default=1_000_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line at the end")
     args = parser.parse_args()
     results = []
     for name in args.engines.split(","):
@@ -181,6 +187,12 @@ def main() -> None:
     print(f"{'engine':<11} {'case':<46} {'median':>8} {'max':>8}")
     for name, label, median, worst in results:
         print(f"{name:<11} {label:<46} {median:>6.0f}ms {worst:>6.0f}ms")
+    if args.json:
+        import json
+
+        print(json.dumps({"bench": "dashboard", "complaints": args.complaints,
+                          "rows": [{"engine": e, "case": c, "median_ms": round(m, 1), "max_ms": round(w, 1)}
+                                   for e, c, m, w in results]}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -95,6 +95,13 @@ def main() -> None:
     print(f"{'file MB':>8} {'ours ms':>8} {'1-thread ms':>12} {'naive ms':>9} {'ratio':>6} {'1-thread ratio':>15}")
     print(f"{len(data) / 1e6:8.2f} {ours_ms:8.1f} {single_ms:12.1f} {naive_ms:9.1f} "
           f"{naive_ms / ours_ms:5.1f}x {naive_ms / single_ms:14.1f}x")
+    if "--json" in sys.argv[1:]:
+        import json
+
+        print(json.dumps({"bench": "photo_pipeline", "megapixels": WIDTH * HEIGHT / 1e6, "file_mb": len(data) / 1e6,
+                          "ours_ms": round(ours_ms, 1), "one_thread_ms": round(single_ms, 1),
+                          "naive_ms": round(naive_ms, 1), "ratio": round(naive_ms / ours_ms, 2),
+                          "one_thread_ratio": round(naive_ms / single_ms, 2)}))
 
 
 if __name__ == "__main__":

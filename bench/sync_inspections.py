@@ -123,6 +123,11 @@ def main() -> None:
     print(f"  first sync    {first:6.2f} s  ({first / RECORDS * 1000:5.0f} ms per record)  answers {first_statuses}")
     print(f"  full replay   {again:6.2f} s  ({again / RECORDS * 1000:5.0f} ms per record)  answers {again_statuses}")
     print(f"  inspections stored: {rows}, photos stored: {photo_rows}, duplicates: {rows - RECORDS}")
+    if "--json" in sys.argv[1:]:
+        print(json.dumps({"bench": "sync_inspections", "records": RECORDS, "photos_each": PHOTOS,
+                          "upload_mb": round(upload_mb, 1), "first_s": round(first, 2), "replay_s": round(again, 2),
+                          "ms_per_record": round(first / RECORDS * 1000), "duplicates": rows - RECORDS,
+                          "photos_stored": photo_rows}))
 
 
 if __name__ == "__main__":

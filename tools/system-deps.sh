@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian when it is missing and we are root: Chromium, CJK fonts, PostgreSQL,
-# sqlmap (for `make security`).
+# sqlmap (for `make security`), wrk (for `make bench`).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 command -v sqlmap >/dev/null 2>&1 || missing+=(sqlmap)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
