@@ -42,11 +42,10 @@ security: setup system-deps
 	@source tools/test-db.sh && $(PY) security/sqlmap_scan.py
 	@source tools/test-db.sh && $(PY) security/load.py
 
+## Every benchmark, one table against the budgets (BENCHMARKS.md); `make bench BENCH_ARGS=--write=BENCHMARKS.md`
+## records the figures there. The dashboard's 1,000,000 complaints are generated once (a few minutes per engine).
 bench: setup system-deps
-	$(PY) bench/photo_pipeline.py
-	$(PY) bench/page_weight.py
-	$(PY) bench/sync_inspections.py
-	@source tools/test-db.sh && $(PY) bench/dashboard.py
+	@source tools/test-db.sh && $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/xiaobao.db* instance/uploads .pytest_cache bench/.data
