@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 from e2e.conftest import CHROMIUM, _compile_catalogues  # noqa: E402
 from security import server  # noqa: E402
+from page_weight import tracked_complaint  # noqa: E402 - the same complaint both benchmarks look up
 
 LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
 REPORTS = BENCH / ".data" / "lighthouse"
@@ -66,16 +66,6 @@ def ensure_lighthouse() -> str:
         subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=BENCH, check=True)
     return subprocess.run([str(LIGHTHOUSE), "--version"], capture_output=True, text=True,
                           check=True).stdout.strip()
-
-
-def tracked_complaint(db_path: str) -> tuple[str, str]:
-    """(tracking code, phone) of the demo complaint with the longest timeline (then the most photos)."""
-    with sqlite3.connect(db_path) as db:
-        row = db.execute(
-            "SELECT c.tracking_code, c.consumer_phone FROM complaint c "
-            "ORDER BY (SELECT count(*) FROM complaintevent e WHERE e.complaint_id = c.id) DESC, "
-            "(SELECT count(*) FROM photo p WHERE p.complaint_id = c.id) DESC, c.id LIMIT 1").fetchone()
-    return row[0], row[1]
 
 
 def lookup_cookie(base_url: str, code: str, phone: str) -> str:
