@@ -18,6 +18,7 @@ from PIL import Image
 from sqlmodel import select
 
 from e2e.test_offline_shell import wait_until_controlled
+from e2e.test_outbox import sign_in
 from security.sqlmap_scan import ROLES, crawl
 from webapp.auth.models import User
 from webapp.demo_data import DEMO_PASSWORD
@@ -148,14 +149,6 @@ def test_skipped_responses_carry_the_csp_header(live_app, pages_to_visit):
     assert sorted(checked) == sorted(SKIPPED), f"not fetched: {sorted(set(SKIPPED) - set(checked))}"
 
 
-def _sign_in(page, username: str) -> None:
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def _jpeg(tmp_path) -> str:
     path = tmp_path / "shelf.jpg"
     buf = io.BytesIO()
@@ -205,7 +198,7 @@ def test_no_csp_violation_on_any_page(browser, base_url, pages_to_visit, tmp_pat
                 if r.status >= 400 else None)
         try:
             if username:
-                _sign_in(page, username)
+                sign_in(page, username)
             page.goto("/")
             wait_until_controlled(page)  # the service worker registers and takes over under the CSP
             if not proven:
