@@ -132,4 +132,5 @@ def test_pages_are_never_kept_by_a_shared_cache(client, make_complaint):
     for url in ("/", f"/track/{complaint.tracking_code}", "/complaints/new", "/login"):
         response = client.get(url)
         assert response.status_code == 200, url
-        assert response.headers["Cache-Control"] == "private", url
+        # private: no shared cache; no-cache: the phone asks again each time (and gets a 304 when unchanged).
+        assert response.headers["Cache-Control"] == "private, no-cache", url

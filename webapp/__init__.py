@@ -8,7 +8,7 @@ from markupsafe import Markup
 from flask_login import current_user
 
 from webapp import config as config_module
-from webapp import db, i18n, notify
+from webapp import conditional, db, i18n, notify
 # The package namespace also holds submodules (webapp.htmx …): use the extensions through their module.
 from webapp import extensions as ext
 
@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     )
     app.after_request(i18n.remember_lang)
     app.after_request(_cache_headers)
+    conditional.init_app(app)
 
     @app.context_processor
     def shell_context() -> dict:

@@ -8,6 +8,20 @@
     });
   }
 
+  /** A fresh random UUID (v4), also where crypto.randomUUID is missing (older phones, plain http). */
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  window.XiaobaoUuid = uuid;
+
+  // A page may be the copy the phone kept (the server answered 304): its form number was perhaps used
+  // already, so every form on a newly opened page gets a number of its own.
+  document.querySelectorAll("form input[name=client_uuid]").forEach(function (input) { input.value = uuid(); });
+
   function toast(html) {
     var box = document.getElementById("toast");
     if (box) { box.innerHTML = html; box.scrollIntoView({ block: "nearest" }); }

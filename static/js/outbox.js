@@ -150,13 +150,8 @@
 
   // ---------------------------------------------------------------- saving a form
 
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  // app.js (loaded before this file on every page) gives the UUIDs.
+  var uuid = window.XiaobaoUuid;
 
   /** 2026-03-15T10:20:30+08:00: the phone's time with its offset, which is when the thing happened. */
   function localIso(d) {

@@ -1,14 +1,12 @@
 """Consumer routes: file a complaint, see the receipt, track it, add information, withdraw."""
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from webapp import workdays
+from webapp import conditional, workdays
 from webapp.auth.models import CONSUMER
 from webapp.complaints import policy, service, states
 from webapp.complaints.choices import ACTORS, CHANNELS, DESIRED_OUTCOMES, EVENT_KINDS, PROBLEM_TYPES, REJECT_REASONS
@@ -50,7 +48,7 @@ def _new_form(values: dict, errors: dict, status: int = 200, link_event=None, li
 @bp.get("/complaints/new")
 def new():
     """The complaint form, prefilled for a signed-in consumer; ?event=<code> links it to an outreach event."""
-    values = {"client_uuid": str(uuid.uuid4())}
+    values = {"client_uuid": conditional.fresh_uuid()}
     if current_user.is_authenticated and current_user.role == CONSUMER:
         values.update(consumer_name=current_user.display_name, consumer_phone=current_user.phone or "")
     if "event" not in request.args:
@@ -102,7 +100,7 @@ def create():
 
 def _replay_mismatch(values: dict):
     """409: this form's number belongs to another complaint; a fresh number lets the person send theirs."""
-    values["client_uuid"] = str(uuid.uuid4())
+    values["client_uuid"] = conditional.fresh_uuid()
     response = _new_form(values, {"client_uuid": _("This form was already used for a different complaint. "
                                                    "Please check your complaint and send it again.")}, 409)
     # htmx sends 4xx other than 422 to the toast: this one is the form again, in place.

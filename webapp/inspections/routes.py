@@ -1,7 +1,7 @@
 """The inspector's phone: today's work, the offline inspection form and its endpoint, one inspection's record."""
 from __future__ import annotations
 
-import uuid
+from webapp import conditional
 
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
@@ -35,7 +35,7 @@ def _form_page(values: dict, errors: dict, status: int = 200, orders: list[str] 
 @role_required(INSPECTOR, SUPERVISOR)
 def new():
     """The inspection form with every checklist in it, so it works offline after one visit."""
-    values = {"client_uuid": str(uuid.uuid4()), "inspector_count": "1"}
+    values = {"client_uuid": conditional.fresh_uuid(), "inspector_count": "1"}
     values.update(prefill(get_session(), current_user, request.args))
     return _form_page(values, {})
 

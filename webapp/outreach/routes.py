@@ -1,7 +1,7 @@
 """The volunteer's phone: the offline event form and its endpoint, my events, one event; staff's event list."""
 from __future__ import annotations
 
-import uuid
+from webapp import conditional
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, request, url_for
@@ -56,7 +56,7 @@ def _form_page(values: dict, errors: dict, status: int = 200):
 @role_required(*policy.RECORDER_ROLES)
 def new():
     """The event form; it works offline after one visit and keeps records in the outbox."""
-    values = {"client_uuid": str(uuid.uuid4()), "held_on": today_shanghai().isoformat(), "volunteers": "1"}
+    values = {"client_uuid": conditional.fresh_uuid(), "held_on": today_shanghai().isoformat(), "volunteers": "1"}
     campaigns = service.offered_campaigns(get_session(), current_user.district_id, today_shanghai())
     running = [c for c in campaigns if c.starts_on <= today_shanghai() <= c.ends_on]
     if len(running) == 1:
