@@ -17,8 +17,8 @@ SHELL_ASSETS = (
     "vendor/idb-8.0.4.umd.js",
     "js/outbox-core.js",
     "js/outbox.js",
-    "icons/icon-192.png",
-    "icons/icon-512.png",
+    # The pages' brand image and favicon; the manifest's large icons are fetched by the browser itself.
+    "icons/icon-56.png",
 )
 
 # What the service worker imports to replay the outbox (in this order: idb first).
