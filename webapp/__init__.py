@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects of webapp.extensions to this app."""
+    from webapp import assets
     from webapp.assets import asset_url
     from webapp.auth.session import load_user, unauthorized
 
@@ -63,6 +64,10 @@ def register_extensions(app: Flask) -> None:
     ext.limiter.init_app(app)
     ext.htmx.init_app(app)
     ext.compress.init_app(app)
+    # Static files (webapp/assets.py): their answer leaves the session cookie out, and runs through this hook
+    # after Talisman has added its page headers (dropped there) and before Flask-Compress (which leaves it be).
+    app.session_interface = assets.StaticSessionInterface()
+    app.after_request(assets.static_response)
     ext.talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],
