@@ -100,3 +100,12 @@ def test_a_changed_file_is_encoded_again(tmp_path):
     # Too small to gain anything: sent as it is.
     path.write_text("a{}")
     assert assets._static_file(str(path)).encoding("gzip") is None
+
+
+def test_pages_go_out_in_brotli_when_the_browser_takes_it(client, base_data):
+    br = client.get("/complaints/new", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert br.status_code == 200 and br.headers["Content-Encoding"] == "br"
+    html = brotli.decompress(br.data)
+    assert b"<html" in html and "Accept-Encoding" in br.headers["Vary"]
+    gz = client.get("/complaints/new", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip" and b"<html" in gzip.decompress(gz.data)
