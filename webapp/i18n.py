@@ -8,9 +8,17 @@ COOKIE = "lang"
 
 
 def select_locale() -> str:
-    """The locale for this request: the query parameter, then the cookie, then Chinese."""
+    """The locale for this request: the query parameter, then the cookie, then Chinese.
+
+    Worked out once per request and kept on the request object (labels and templates ask for it dozens of times;
+    not on flask.g, which an app context held across several requests would share)."""
+    try:
+        return request.xb_locale
+    except AttributeError:
+        pass
     asked = request.args.get("lang") or request.cookies.get(COOKIE)
-    return LANGS.get(asked or "", LANGS["zh"])
+    locale = request.xb_locale = LANGS.get(asked or "", LANGS["zh"])
+    return locale
 
 
 def current_lang() -> str:
