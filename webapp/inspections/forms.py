@@ -4,7 +4,9 @@ from __future__ import annotations
 import math
 import re
 
-from flask_babel import force_locale, gettext as _, ngettext
+from flask import render_template
+from flask_babel import force_locale, get_locale, gettext as _, ngettext
+from markupsafe import Markup
 from pydantic import ValidationError
 from sqlmodel import Session, select
 from werkzeug.datastructures import MultiDict
@@ -14,6 +16,7 @@ from webapp.complaints.forms import label
 from webapp.complaints.models import Complaint
 from webapp.complaints.schemas import today_shanghai
 from webapp.forms import _message, clean_text
+from webapp.i18n import current_lang
 from webapp.inspections import queries
 from webapp.inspections.labels import LABELS
 from webapp.inspections.models import ChecklistTemplate, Inspection, InspectionTask, RectificationOrder
@@ -223,7 +226,7 @@ def form_context(session: Session, user, values: dict, errors: dict, orders: lis
             order_items = {i for o in open_orders for i in o.item_ids}
     districts = list(session.exec(select(District).order_by(District.code))) if user.district_id is None else []
     task = _in_scope_get(session, user, InspectionTask, values.get("task_id")) if values.get("task_id") else None
-    return {
+    context = {
         "values": values,
         "errors": errors,
         "orders": set(orders),
@@ -237,3 +240,29 @@ def form_context(session: Session, user, values: dict, errors: dict, orders: lis
         "today": today,
         "labels": LABELS,
     }
+    context["checklists_html"] = checklist_fragment(context)
+    return context
+
+
+# Rendered checklists (inspections/_checklists.html) by (locale, language, checklist content): the part of the
+# form that is the same for every inspector. The key holds everything the fragment shows, so an edited checklist
+# is a new key and never gets the old HTML; a few keys at most (two languages, the odd edit).
+_CHECKLISTS: dict[tuple, Markup] = {}
+_CHECKLISTS_MAX = 16
+
+
+def checklist_fragment(context: dict) -> Markup | None:
+    """The checklists' HTML when nothing on the form concerns an item (no answers, notes or errors on items,
+    no orders ticked, not a re-inspection): rendered once per content and language. None: render it in place."""
+    if context["earlier_items"] or context["orders"] or any(
+            str(k).startswith("item-") for k in (*context["values"], *context["errors"])):
+        return None
+    key = (str(get_locale()), current_lang(),
+           tuple((t.id, t.name, t.name_en, tuple((i.id, i.text, i.text_en) for i in items))
+                 for t, items in context["templates"]))
+    html = _CHECKLISTS.get(key)
+    if html is None:
+        if len(_CHECKLISTS) >= _CHECKLISTS_MAX:
+            _CHECKLISTS.clear()
+        html = _CHECKLISTS[key] = Markup(render_template("inspections/_checklists.html", **context))
+    return html
