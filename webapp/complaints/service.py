@@ -199,9 +199,13 @@ def rate(session: Session, actor: User | None, complaint: Complaint, score: int,
 
 
 def mark_seen(session: Session, complaint: Complaint) -> int:
-    """Record that the consumer has read the timeline; returns how many updates were unread."""
+    """Record that the consumer has read the timeline; returns how many updates were unread.
+
+    With nothing unread and an earlier visit recorded, moving the time on would change nothing the page or a
+    later count shows (only staff updates after it count), so a repeat visit writes nothing."""
     unread = unread_count(session, complaint)
-    complaint.consumer_seen_at = utcnow()
+    if unread or complaint.consumer_seen_at is None:
+        complaint.consumer_seen_at = utcnow()
     return unread
 
 
