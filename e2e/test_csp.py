@@ -2,7 +2,7 @@
 as each role that may see it, records every `securitypolicyviolation` and every console error, and interacts a
 little where scripts run (an htmx filter, the photo picker, the outbox, the service worker).
 
-The page list is derived from the live app: each role's pages are crawled (security/sqlmap_scan.py's crawler, on
+The page list is derived from the live app: each role's pages are crawled (security/crawl.py, the crawler sqlmap also uses, on
 the Flask test client), so concrete ids come from the demo database; a GET rule the test neither visits nor
 deliberately skips fails the test.
 """
@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from e2e.test_offline_shell import wait_until_controlled
 from e2e.test_outbox import sign_in
-from security.sqlmap_scan import ROLES, crawl
+from security.crawl import ROLES, crawl
 from webapp.auth.models import User
 from webapp.demo_data import DEMO_PASSWORD
 from webapp.outreach import roster
