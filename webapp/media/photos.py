@@ -48,6 +48,7 @@ _ORIENTATION = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+_SWAPS = (Image.Transpose.TRANSPOSE, Image.Transpose.ROTATE_270, Image.Transpose.TRANSVERSE, Image.Transpose.ROTATE_90)
 
 # Pillow releases the GIL while resizing and encoding, so a second thread nearly halves
 # the dominant cost. Capped at 2 so one upload cannot monopolise a busy server.
@@ -191,11 +192,16 @@ def _decode(img: Image.Image, max_pixels: int, display_edge: int) -> Image.Trans
         raise PhotoError("corrupt", "The image has no pixels.")
     if w * h > max_pixels:
         raise PhotoError("too_many_pixels", f"The image is {w}x{h} pixels, which is more than allowed.")
-    if img.format in ("JPEG", "MPO") and max(w, h) > display_edge:
-        long_edge = max(w, h)
-        # draft() picks its scale from min(w//rw, h//rh): ask for the aspect-preserving
-        # target so libjpeg decodes at 1/2, 1/4 or 1/8 but never below display size.
-        img.draft("RGB", (math.ceil(w * display_edge / long_edge), math.ceil(h * display_edge / long_edge)))
+    if img.format in ("JPEG", "MPO"):
+        target = None
+        if max(w, h) > display_edge:
+            long_edge = max(w, h)
+            # draft() picks its scale from min(w//rw, h//rh): ask for the aspect-preserving
+            # target so libjpeg decodes at 1/2, 1/4 or 1/8 but never below display size.
+            target = (math.ceil(w * display_edge / long_edge), math.ceil(h * display_edge / long_edge))
+        # YCbCr straight out of libjpeg: no colour conversion on the way in or out, and the
+        # resize can work on the planes separately (see _display_ycbcr).
+        img.draft("YCbCr" if _ycbcr_coded(img) else "RGB", target)
     img.load()
     try:
         # getexif() also picks up an XMP tiff:Orientation when EXIF has none.
@@ -203,6 +209,32 @@ def _decode(img: Image.Image, max_pixels: int, display_edge: int) -> Image.Trans
     except Exception:
         orientation = 1  # unreadable EXIF: keep the pixels, lose only the rotation hint
     return _ORIENTATION.get(orientation)
+
+
+def _strips(
+    img: Image.Image, size: tuple[int, int], box: tuple[float, float, float, float]
+) -> tuple[Callable[[], Image.Image], Callable[[], Image.Image], int]:
+    """The left and right column-strip LANCZOS resizes of `box` to `size`, and where they join.
+
+    Column strips sharing one coordinate system are bit-identical to a single resize
+    (row strips are not, in Pillow 13), and resize releases the GIL.
+    """
+    lanczos = Image.Resampling.LANCZOS
+    split = size[0] // 2
+    x_split = box[0] + split * (box[2] - box[0]) / size[0]
+    return (
+        lambda: img.resize((split, size[1]), lanczos, box=(box[0], box[1], x_split, box[3])),
+        lambda: img.resize((size[0] - split, size[1]), lanczos, box=(x_split, box[1], box[2], box[3])),
+        split,
+    )
+
+
+def _join(mode: str, size: tuple[int, int], left: Image.Image, right: Image.Image, split: int) -> Image.Image:
+    """Paste the two strips from _strips side by side."""
+    out = Image.new(mode, size)
+    out.paste(left, (0, 0))
+    out.paste(right, (split, 0))
+    return out
 
 
 def _resize(img: Image.Image, size: tuple[int, int], reducing_gap: float | None = None) -> Image.Image:
@@ -217,21 +249,102 @@ def _resize(img: Image.Image, size: tuple[int, int], reducing_gap: float | None 
         if factor != (1, 1):
             box = (0.0, 0.0, img.width / factor[0], img.height / factor[1])
             img = img.reduce(factor)
-    lanczos = Image.Resampling.LANCZOS
     if _THREADS < 2 or size[0] * size[1] < _PARALLEL_MIN_PIXELS:
-        return img.resize(size, lanczos, box=box)
-    # Column strips sharing one coordinate system are bit-identical to a single resize
-    # (row strips are not, in Pillow 13), and resize releases the GIL.
-    split = size[0] // 2
-    x_split = split * box[2] / size[0]
-    left, right = _both(
-        lambda: img.resize((split, size[1]), lanczos, box=(0, 0, x_split, box[3])),
-        lambda: img.resize((size[0] - split, size[1]), lanczos, box=(x_split, 0, box[2], box[3])),
+        return img.resize(size, Image.Resampling.LANCZOS, box=box)
+    left, right, split = _strips(img, size, box)
+    return _join(img.mode, size, *_both(left, right), split)
+
+
+def _ycbcr_coded(img: Image.Image) -> bool:
+    """Whether libjpeg will take this JPEG's three components as YCbCr (jdapimin.c's rules).
+
+    Only then can it hand out YCbCr: an RGB-coded JPEG (Adobe transform 0, or component
+    ids R, G, B and no JFIF marker) must be decoded to RGB or libjpeg refuses.
+    """
+    layer = getattr(img, "layer", ())
+    if img.mode != "RGB" or len(layer) != 3:
+        return False
+    jfif, transform = False, None
+    for app, body in getattr(img, "applist", ()):
+        if app == "APP0" and len(body) >= 14 and body.startswith(b"JFIF\x00"):
+            jfif = True
+        elif app == "APP14" and len(body) >= 12 and body.startswith(b"Adobe"):
+            transform = body[11]
+    if jfif:
+        return True
+    if transform is not None:
+        return transform != 0
+    return tuple(component[0] for component in layer) != (82, 71, 66)  # "RGB"
+
+
+def _transposed_box(
+    box: tuple[float, float, float, float], frame: tuple[int, int], transpose: Image.Transpose | None
+) -> tuple[float, float, float, float]:
+    """Where `box` of an image sized `frame` lies once the image is transposed."""
+    w, h = frame
+    x0, y0, x1, y1 = box
+    T = Image.Transpose
+    return {
+        None: box,
+        T.FLIP_LEFT_RIGHT: (w - x1, y0, w - x0, y1),
+        T.FLIP_TOP_BOTTOM: (x0, h - y1, x1, h - y0),
+        T.ROTATE_180: (w - x1, h - y1, w - x0, h - y0),
+        T.TRANSPOSE: (y0, x0, y1, x1),
+        T.ROTATE_90: (y0, w - x1, y1, w - x0),
+        T.ROTATE_270: (h - y1, x0, h - y0, x1),
+        T.TRANSVERSE: (h - y1, w - x1, h - y0, w - x0),
+    }[transpose]
+
+
+def _half_chroma(plane: Image.Image, size: tuple[int, int], transpose: Image.Transpose | None) -> Image.Image:
+    """One chroma plane resized to `size`, made upright and sampled on the encoder's 4:2:0 grid.
+
+    The JPEG encoder keeps one Cb and one Cr sample per 2x2 block of the output, the mean
+    of the four (libjpeg's h2v2 downsampling). So the plane is resized straight to that
+    grid and pixel-doubled back, which the encoder averages back to exactly those samples.
+    The grid starts at the upright image's top-left corner, so the transpose happens
+    before the resize (on the plane once box-reduced, where it is cheap).
+    """
+    out_size = (size[1], size[0]) if transpose in _SWAPS else size
+    # Box-reduce by the integer part of ratio / 1.25 first (Pillow's reducing_gap), then LANCZOS.
+    factor = (int(2 * plane.width / size[0] / 1.25) or 1, int(2 * plane.height / size[1] / 1.25) or 1)
+    box = (0.0, 0.0, plane.width / factor[0], plane.height / factor[1])
+    if factor != (1, 1):
+        plane = plane.reduce(factor)  # the last row/column may be partial: `box` excludes the excess
+    box = _transposed_box(box, plane.size, transpose)
+    if transpose is not None:
+        plane = plane.transpose(transpose)
+    half = ((out_size[0] + 1) // 2, (out_size[1] + 1) // 2)
+    small = plane.resize(half, Image.Resampling.LANCZOS, box=box)
+    # NEAREST with a half-size box maps output pixel x to x // 2: exact doubling.
+    return small.resize(out_size, Image.Resampling.NEAREST, box=(0, 0, out_size[0] / 2, out_size[1] / 2))
+
+
+def _display_ycbcr(img: Image.Image, size: tuple[int, int], transpose: Image.Transpose | None) -> Image.Image:
+    """Resize a YCbCr image to `size` and make it upright, chroma straight at 4:2:0 resolution.
+
+    Half the resampling work of RGB, and measured at least as close to a full-resolution
+    reference (tests/test_photo_speed_quality.py). Luma gets the full LANCZOS in two column
+    strips; each thread resizes one strip and one chroma plane.
+    """
+    luma, cb, cr = img.split()
+    left, right, split = _strips(luma, size, (0.0, 0.0, float(luma.width), float(luma.height)))
+    (luma_left, cb), (luma_right, cr) = _both(
+        lambda: (left(), _half_chroma(cb, size, transpose)),
+        lambda: (right(), _half_chroma(cr, size, transpose)),
     )
-    out = Image.new(img.mode, size)
-    out.paste(left, (0, 0))
-    out.paste(right, (split, 0))
-    return out
+    luma = _join("L", size, luma_left, luma_right, split)
+    if transpose is not None:
+        luma = luma.transpose(transpose)
+    return Image.merge("YCbCr", (luma, cb, cr))
+
+
+def _display(img: Image.Image, size: tuple[int, int], transpose: Image.Transpose | None) -> Image.Image:
+    """The display image: `img` resized to `size` (before any transpose), then made upright."""
+    if img.mode == "YCbCr" and size != img.size and size[0] >= 2:  # two strips need two columns
+        return _display_ycbcr(img, size, transpose)
+    out = _resize(img, size, reducing_gap=3.0)
+    return out.transpose(transpose) if transpose is not None else out
 
 
 def process_photo(
@@ -251,10 +364,8 @@ def process_photo(
             with _open(data) as img:
                 source_format = "JPEG" if img.format == "MPO" else img.format
                 transpose = _decode(img, max_pixels, display_edge)
-                rgb = _to_rgb(img)
-        display_img = _resize(rgb, _fit(rgb.size, display_edge), reducing_gap=3.0)
-        if transpose is not None:
-            display_img = display_img.transpose(transpose)
+                pixels = img if img.mode == "YCbCr" else _to_rgb(img)
+        display_img = _display(pixels, _fit(pixels.size, display_edge), transpose)
         thumb_size = _fit(display_img.size, thumb_edge)
         if thumb_size == display_img.size:
             display = thumb = _encode(display_img)  # small photo: one encode, same bytes
