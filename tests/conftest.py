@@ -64,11 +64,11 @@ def postgres_url():
     admin.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request, tmp_path):
-    """A fresh, migrated, empty database of each backend."""
+def empty_database(request, folder: Path) -> str:
+    """The URL of a migrated, empty database of the backend in request.param: a copy of the SQLite template in
+    `folder`, or this run's PostgreSQL database with every table emptied."""
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
+        path = folder / "test.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
@@ -78,6 +78,12 @@ def db_url(request, tmp_path):
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """A fresh, migrated, empty database of each backend."""
+    return empty_database(request, tmp_path)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from authz_world import ACCOUNTS, PRINCIPALS, build, fingerprint, new_target
-from conftest import BACKENDS
+from conftest import BACKENDS, empty_database
 from webapp import create_app
 from webapp.campaigns.models import Campaign
 from webapp.demo_data import DEMO_PASSWORD
@@ -662,22 +662,8 @@ def _observed(response, path: str) -> str:
 @pytest.fixture(scope="module", params=BACKENDS)
 def matrix_app(request, tmp_path_factory):
     """One app and one world per backend for the whole module."""
-    import shutil
-
-    from sqlalchemy import create_engine, text
-    from webapp.all_models import metadata
     tmp = tmp_path_factory.mktemp("authz")
-    if request.param == "sqlite":
-        path = tmp / "authz.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        engine = create_engine(url)
-        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+    url = empty_database(request, tmp)
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url,
                       "UPLOAD_DIR": str(tmp / "uploads"), "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     world = build(app)
