@@ -329,13 +329,19 @@ def _display_ycbcr(img: Image.Image, size: tuple[int, int], transpose: Image.Tra
     """
     luma, cb, cr = img.split()
     left, right, split = _strips(luma, size, (0.0, 0.0, float(luma.width), float(luma.height)))
+
+    def upright(strip: Callable[[], Image.Image]) -> Image.Image:
+        return strip().transpose(transpose) if transpose is not None else strip()
+
     (luma_left, cb), (luma_right, cr) = _both(
-        lambda: (left(), _half_chroma(cb, size, transpose)),
-        lambda: (right(), _half_chroma(cr, size, transpose)),
+        lambda: (upright(left), _half_chroma(cb, size, transpose)),
+        lambda: (upright(right), _half_chroma(cr, size, transpose)),
     )
-    luma = _join("L", size, luma_left, luma_right, split)
-    if transpose is not None:
-        luma = luma.transpose(transpose)
+    # Each strip was turned on its own thread: paste it where its box lands once upright.
+    luma = Image.new("L", cb.size)
+    for strip, box in ((luma_left, (0, 0, split, size[1])), (luma_right, (split, 0, size[0], size[1]))):
+        x0, y0, _, _ = _transposed_box(box, size, transpose)
+        luma.paste(strip, (int(x0), int(y0)))
     return Image.merge("YCbCr", (luma, cb, cr))
 
 
