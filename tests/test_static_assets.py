@@ -42,7 +42,7 @@ def test_an_error_page_under_static_is_a_page(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize("filename", ["vendor/pico-2.1.1.red.min.css", "vendor/htmx-2.0.11.min.js", "css/app.css"])
+@pytest.mark.parametrize("filename", ["vendor/pico-2.1.1.red.slim.min.css", "vendor/htmx-2.0.11.min.js", "css/app.css"])
 def test_text_is_precompressed_at_the_best_level(app, client, filename):
     raw = (STATIC / filename).read_bytes()
     url = _url(app, filename)
@@ -109,3 +109,33 @@ def test_pages_go_out_in_brotli_when_the_browser_takes_it(client, base_data):
     assert b"<html" in html and "Accept-Encoding" in br.headers["Vary"]
     gz = client.get("/complaints/new", headers={"Accept-Encoding": "gzip"})
     assert gz.headers["Content-Encoding"] == "gzip" and b"<html" in gzip.decompress(gz.data)
+
+
+# The slim Pico (tools/pico/xiaobao.scss) leaves these modules out: no page may need them.
+LEFT_OUT = {
+    "forms/input-color": r"type=[\"']?color",
+    "forms/input-range": r"type=[\"']?range",
+    "components/dropdown": r"\bdropdown\b",
+    "components/modal": r"<dialog[\s>]|showModal",
+    "components/tooltip": r"data-tooltip",
+    "layout/overflow-auto": r"overflow-auto",
+}
+
+
+def test_no_page_needs_a_pico_module_left_out():
+    import re
+
+    from webapp.public import warnings
+
+    root = Path(__file__).resolve().parents[1]
+    scss = (root / "tools/pico/xiaobao.scss").read_text()
+    sources = [*root.glob("templates/**/*.html"), *root.glob("static/js/*.js"), root / "static/css/app.css"]
+    for module, pattern in LEFT_OUT.items():
+        assert f'"{module}": false' in scss, module
+        users = [str(p.relative_to(root)) for p in sources if re.search(pattern, p.read_text())]
+        assert not users, f"{module} is left out of the slim Pico but used by {users}: set it back in " \
+                          "tools/pico/xiaobao.scss and run tools/build-pico.sh"
+    # Warnings are Markdown rendered to HTML: their allowed tags must not need a left-out module either.
+    assert not {"dialog", "input", "details"} & set(warnings.TAGS)
+    # Every page is light: the slim Pico has no dark scheme.
+    assert 'data-theme="light"' in (root / "templates/base.html").read_text()

@@ -15,7 +15,7 @@ from werkzeug.security import safe_join
 
 # The app shell: what the service worker precaches so the home page and the form open offline.
 SHELL_ASSETS = (
-    "vendor/pico-2.1.1.red.min.css",
+    "vendor/pico-2.1.1.red.slim.min.css",
     "css/app.css",
     "vendor/htmx-2.0.11.min.js",
     "js/app.js",
