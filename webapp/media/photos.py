@@ -186,7 +186,7 @@ def _both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
 
 
 def _decode(img: Image.Image, max_pixels: int, display_edge: int) -> Image.Transpose | None:
-    """Check dimensions, decode (at reduced scale for JPEG); return the pending transpose."""
+    """Check dimensions, decode (JPEG: at reduced scale, YCbCr when it is so coded); return the pending transpose."""
     w, h = img.size
     if w <= 0 or h <= 0:
         raise PhotoError("corrupt", "The image has no pixels.")
