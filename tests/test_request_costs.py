@@ -1,13 +1,19 @@
 """What the per-request savings (issue 9) may never do: show an edited checklist's old HTML, differ from the page
-rendered in place, carry one request's language into the next, or lose a consumer's unread updates."""
+rendered in place, carry one request's language into the next, lose a consumer's unread updates, or show
+figures from before a change."""
 import re
+from datetime import timedelta
 
 from sqlmodel import select
 
 from inspection_helpers import template
 from webapp.complaints import handling, service
+from webapp.complaints.models import Complaint
+from webapp.complaints.schemas import today_shanghai
 from webapp.inspections import forms as inspection_forms
 from webapp.inspections.models import ChecklistItem
+from webapp.reports import figures, rollup
+from webapp.reports.models import StatLock
 
 HX = {"HX-Request": "true"}
 
@@ -87,3 +93,43 @@ def test_a_repeat_visit_with_nothing_new_writes_nothing(app, client, session, ba
     assert service.unread_count(session, session.get(type(complaint), complaint.id)) == 0
     again = tracker.get(f"/track/{code}?lang=en").get_data(as_text=True)
     assert 'id="unread-notice"' not in again
+
+
+def _received(client, query: str = "") -> str:
+    page = client.get("/reports" + query).get_data(as_text=True)
+    return re.search(r'id="fig-received">([^<]*)<', page).group(1)
+
+
+def test_the_dashboard_shows_a_new_complaint_at_once(client, session, base_data, login_as, make_complaint):
+    make_complaint()
+    login_as("supervisor")
+    today = today_shanghai()
+    month = f"?period=month&year={today.year}&month={today.month}"
+    # the first view refreshes the tables; the next ones at the same refresh count reuse what was read
+    assert _received(client) == _received(client) == "1" and _received(client, month) == "1"
+    assert session.exec(figures.select(StatLock.refreshed)).first() is not None
+    make_complaint()
+    assert _received(client) == "2" and _received(client, month) == "2"
+    assert _received(client) == "2"     # read again after that refresh: still the new figure
+    # a change to what a complaint is counted by (here: received on another day) is seen as well
+    c = session.exec(figures.select(Complaint).order_by(Complaint.id)).first()
+    c.received_at = c.received_at - timedelta(days=400)
+    session.commit()
+    assert _received(client) == "1" and _received(client, month) == "1"
+
+
+def test_figures_read_during_a_refresh_are_not_remembered(app, session, base_data, make_complaint):
+    make_complaint()
+    period = figures.Period.year(today_shanghai().year)
+    pending = rollup.refresh(session)          # uncommitted work: its refresh count is not the database's
+    assert pending
+    assert figures.build(session, period, None, remember=True).complaints.received == 1
+    session.rollback()
+    stored = figures._Memo._stores.get(session.get_bind())
+    assert stored is None or not stored[1], "remembered figures of an uncommitted refresh"
+    figures.build(session, period, None, remember=True)   # refreshes again (rolled back): still not remembered
+    stored = figures._Memo._stores.get(session.get_bind())
+    assert stored is None or not stored[1]
+    session.commit()
+    figures.build(session, period, None, remember=True)   # now at a committed count: remembered
+    assert figures._Memo._stores.get(session.get_bind())[1]

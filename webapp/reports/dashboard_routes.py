@@ -288,7 +288,7 @@ def dashboard():
     context = _form_context(session, _values(request.args, p), errors)
     if errors:
         return render("reports/dashboard.html", "reports/_dashboard_main.html", status=422, board=None, **context)
-    board = figures.build(session, p, district)
+    board = figures.build(session, p, district, remember=True)
     session.commit()   # build() refreshed the day tables: keep that work
     link_args = {**p.args(), **({"district": district.code} if district is not None else {})}
     response = render("reports/dashboard.html", "reports/_dashboard_main.html", link_query=urlencode(link_args),

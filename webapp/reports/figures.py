@@ -7,6 +7,7 @@ the day they were held. No Flask request code here: routes, the summary and the 
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -22,12 +23,52 @@ from webapp.outreach.models import OutreachEvent
 from webapp.reports import rollup
 from webapp.reports.models import (ComplaintDayCategory, ComplaintDayCloseDays, ComplaintDayProblem, ComplaintDayStat,
                                    ComplaintMonthCategory, ComplaintMonthCloseDays, ComplaintMonthMerchant,
-                                   ComplaintMonthProblem, ComplaintMonthStat)
+                                   ComplaintMonthProblem, ComplaintMonthStat, StatLock)
 from webapp.reports.period import Period
 
 TOP = 5
 COUNTED = ("received", "accepted", "rejected", "withdrawn", "concluded", "resolved", "failed", "referred",
            "on_time", "recovered_fen", "rated", "satisfied", "satisfaction_sum")
+
+
+# --- figures of the summary tables, kept per process between two refreshes -------------------------------------
+#
+# The day and month tables change only in rollup.refresh() and rollup.rebuild(), and both bump StatLock.refreshed
+# in the same transaction. So what a query of those tables returns is a function of (refreshed, the query): a
+# figure read at refreshed = n is reused until the next refresh, by any request of this process on this database.
+# Everything else the dashboard shows (names, inspections, outreach, complaints read directly) is read every time.
+
+class _Memo:
+    """Results of summary-table queries at one StatLock.refreshed value (None: remember nothing)."""
+
+    _stores: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # engine -> (refreshed, {key: result})
+    MAX = 512
+
+    def __init__(self, session: Session | None = None):
+        self.results = None
+        if session is None:
+            return
+        refreshed = session.exec(select(StatLock.refreshed).where(StatLock.id == 1)).first()
+        if refreshed is None:
+            return
+        engine = session.get_bind()
+        stored = self._stores.get(engine)
+        if stored is None or stored[0] != refreshed or len(stored[1]) > self.MAX:
+            stored = (refreshed, {})
+            self._stores[engine] = stored
+        self.results = stored[1]
+
+    def get(self, key: tuple, compute):
+        if self.results is None:
+            return compute()
+        try:
+            return self.results[key]
+        except KeyError:
+            value = self.results[key] = compute()
+            return value
+
+
+_NO_MEMO = _Memo()
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -211,57 +252,67 @@ def _sums(table, coalesce: bool = True) -> tuple:
     return _SUMS[key]
 
 
-def complaint_figures(session: Session, period: Period, district_id: int | None) -> ComplaintFigures:
+def complaint_figures(session: Session, period: Period, district_id: int | None,
+                      memo: _Memo = _NO_MEMO) -> ComplaintFigures:
     """The complaints received in the period, counted by what has become of them (refresh first)."""
-    totals = dict.fromkeys(COUNTED, 0)
-    for table, where in _sources(period, district_id, ComplaintDayStat, ComplaintMonthStat):
-        row = session.exec(select(*_sums(table)).where(*where)).one()
-        for name, value in zip(COUNTED, row):
-            totals[name] += int(value)
-    figures = ComplaintFigures(**totals)
-    figures.close_days = _counts(session, ComplaintDayCloseDays, ComplaintMonthCloseDays, "workdays", period,
-                                 district_id)
-    return figures
+    def compute() -> ComplaintFigures:
+        totals = dict.fromkeys(COUNTED, 0)
+        for table, where in _sources(period, district_id, ComplaintDayStat, ComplaintMonthStat):
+            row = session.exec(select(*_sums(table)).where(*where)).one()
+            for name, value in zip(COUNTED, row):
+                totals[name] += int(value)
+        figures = ComplaintFigures(**totals)
+        figures.close_days = _counts(session, ComplaintDayCloseDays, ComplaintMonthCloseDays, "workdays", period,
+                                     district_id)
+        return figures
+
+    return memo.get(("complaints", period.start, period.end, district_id), compute)
 
 
 def _counts(session: Session, day_table, month_table, key: str, period: Period, district_id: int | None,
-            keys=None) -> dict:
+            keys=None, memo: _Memo = _NO_MEMO) -> dict:
     """Complaints of the period by `key` (category_id, problem_type, workdays), optionally only `keys`."""
-    counts: dict = {}
-    for table, where in _sources(period, district_id, day_table, month_table):
-        column = getattr(table, key)
-        if keys is not None:
-            where = [*where, column.in_(keys)]
-        for k, n in session.exec(select(column, func.sum(table.n)).where(*where).group_by(column)):
-            counts[k] = counts.get(k, 0) + int(n)
-    return counts
+    def compute() -> dict:
+        counts: dict = {}
+        for table, where in _sources(period, district_id, day_table, month_table):
+            column = getattr(table, key)
+            if keys is not None:
+                where = [*where, column.in_(keys)]
+            for k, n in session.exec(select(column, func.sum(table.n)).where(*where).group_by(column)):
+                counts[k] = counts.get(k, 0) + int(n)
+        return counts
+
+    return memo.get(("counts", day_table.__name__, key, period.start, period.end, district_id,
+                     None if keys is None else tuple(keys)), compute)
 
 
 def _ranked(counts: dict, limit: int) -> list:
     return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]
 
 
-def top_categories(session: Session, period: Period, district_id: int | None, limit: int = TOP) -> list[Hotspot]:
+def top_categories(session: Session, period: Period, district_id: int | None, limit: int = TOP,
+                   memo: _Memo = _NO_MEMO) -> list[Hotspot]:
     tables = (ComplaintDayCategory, ComplaintMonthCategory, "category_id")
-    top = _ranked(_counts(session, *tables, period, district_id), limit)
+    top = _ranked(_counts(session, *tables, period, district_id, memo=memo), limit)
     ids = [k for k, _ in top]
-    before = _counts(session, *tables, period.previous(), district_id, ids)
-    year_before = _counts(session, *tables, period.year_before(), district_id, ids)
+    before = _counts(session, *tables, period.previous(), district_id, ids, memo=memo)
+    year_before = _counts(session, *tables, period.year_before(), district_id, ids, memo=memo)
     names = {c.id: c for c in session.exec(select(Category).where(Category.id.in_(ids)))} if ids else {}
     return [Hotspot(k, names[k].name, names[k].name_en or names[k].name, n, before.get(k, 0), year_before.get(k, 0))
             for k, n in top]
 
 
-def top_problems(session: Session, period: Period, district_id: int | None, limit: int = TOP) -> list[Hotspot]:
+def top_problems(session: Session, period: Period, district_id: int | None, limit: int = TOP,
+                 memo: _Memo = _NO_MEMO) -> list[Hotspot]:
     from flask_babel import force_locale
 
     from webapp.complaints.choices import PROBLEM_TYPES
 
     tables = (ComplaintDayProblem, ComplaintMonthProblem, "problem_type")
-    top = _ranked(_counts(session, *tables, period, district_id), limit)
+    top = _ranked(_counts(session, *tables, period, district_id, memo=memo), limit)
     keys = [k for k, _ in top]
-    before = _counts(session, *tables, period.previous(), district_id, keys)
-    year_before = _counts(session, *tables, period.year_before(), district_id, keys)
+    before = _counts(session, *tables, period.previous(), district_id, keys, memo=memo)
+    year_before = _counts(session, *tables, period.year_before(), district_id, keys, memo=memo)
 
     def label(key: str, lang: str) -> str:
         with force_locale(lang):
@@ -272,9 +323,17 @@ def top_problems(session: Session, period: Period, district_id: int | None, limi
 
 
 def _merchant_counts(session: Session, period: Period, district_id: int | None, ids=None,
-                     limit: int | None = None) -> list[tuple[int, int]]:
+                     limit: int | None = None, memo: _Memo = _NO_MEMO) -> list[tuple[int, int]]:
     """Complaints of the period by merchant: whole months from the month table, odd days from the complaints
     (through the (received_on, merchant_id) index); the top `limit`, or only the merchants `ids`."""
+    if _parts(period)[1]:   # odd days are read from the complaints themselves: never remembered
+        return _merchant_rows(session, period, district_id, ids, limit)
+    return memo.get(("merchants", period.start, period.end, district_id, None if ids is None else tuple(ids), limit),
+                    lambda: _merchant_rows(session, period, district_id, ids, limit))
+
+
+def _merchant_rows(session: Session, period: Period, district_id: int | None, ids,
+                   limit: int | None) -> list[tuple[int, int]]:
     months, edges = _parts(period)
     parts = []
     if months:
@@ -298,23 +357,25 @@ def _merchant_counts(session: Session, period: Period, district_id: int | None, 
     return [(int(k), int(v)) for k, v in session.exec(stmt)]
 
 
-def top_merchants(session: Session, period: Period, district_id: int | None, limit: int = TOP) -> list[Hotspot]:
-    top = _merchant_counts(session, period, district_id, limit=limit)
+def top_merchants(session: Session, period: Period, district_id: int | None, limit: int = TOP,
+                  memo: _Memo = _NO_MEMO) -> list[Hotspot]:
+    top = _merchant_counts(session, period, district_id, limit=limit, memo=memo)
     ids = [k for k, _ in top]
     if not ids:
         return []
-    before = dict(_merchant_counts(session, period.previous(), district_id, ids))
-    year_before = dict(_merchant_counts(session, period.year_before(), district_id, ids))
+    before = dict(_merchant_counts(session, period.previous(), district_id, ids, memo=memo))
+    year_before = dict(_merchant_counts(session, period.year_before(), district_id, ids, memo=memo))
     names = {m.id: m.name for m in session.exec(select(Merchant).where(Merchant.id.in_(ids)))}
     return [Hotspot(k, names.get(k, "?"), names.get(k, "?"), n, before.get(k, 0), year_before.get(k, 0))
             for k, n in top]
 
 
-def series(session: Session, period: Period, district_id: int | None) -> list[tuple[date, int]]:
+def series(session: Session, period: Period, district_id: int | None,
+           memo: _Memo = _NO_MEMO) -> list[tuple[date, int]]:
     """Complaints received per month (per day when the period is at most 62 days), gaps filled with 0."""
-    by_day = dict(session.exec(select(ComplaintDayStat.day, func.sum(ComplaintDayStat.received))
-                               .where(*_where_days(ComplaintDayStat, period, district_id))
-                               .group_by(ComplaintDayStat.day)).all())
+    by_day = memo.get(("series", period.start, period.end, district_id), lambda: dict(session.exec(
+        select(ComplaintDayStat.day, func.sum(ComplaintDayStat.received))
+        .where(*_where_days(ComplaintDayStat, period, district_id)).group_by(ComplaintDayStat.day)).all()))
     daily = period.days <= 62
     buckets: dict[date, int] = {}
     d = period.start
@@ -354,16 +415,20 @@ def outreach_figures(session: Session, period: Period, district_id: int | None) 
     return outreach_totals.compute(session, *where)
 
 
-def by_district(session: Session, period: Period) -> list[DistrictFigures]:
+def by_district(session: Session, period: Period, memo: _Memo = _NO_MEMO) -> list[DistrictFigures]:
     """Each district's complaints (all figures) and inspections in the period, in a few grouped queries."""
-    totals: dict[int, dict] = {}
-    for table, where in _sources(period, None, ComplaintDayStat, ComplaintMonthStat):
-        for district_id, *row in session.exec(
-                select(table.district_id, *_sums(table, coalesce=False))
-                .where(*where).group_by(table.district_id)):
-            into = totals.setdefault(district_id, dict.fromkeys(COUNTED, 0))
-            for name, value in zip(COUNTED, row):
-                into[name] += int(value or 0)
+    def compute() -> dict[int, dict]:
+        totals: dict[int, dict] = {}
+        for table, where in _sources(period, None, ComplaintDayStat, ComplaintMonthStat):
+            for district_id, *row in session.exec(
+                    select(table.district_id, *_sums(table, coalesce=False))
+                    .where(*where).group_by(table.district_id)):
+                into = totals.setdefault(district_id, dict.fromkeys(COUNTED, 0))
+                for name, value in zip(COUNTED, row):
+                    into[name] += int(value or 0)
+        return totals
+
+    totals = memo.get(("districts", period.start, period.end), compute)
     start, end = period.utc_bounds()
     inspections = dict(session.exec(select(Inspection.district_id, func.count())
                                     .where(Inspection.captured_at >= start, Inspection.captured_at < end)
@@ -373,16 +438,19 @@ def by_district(session: Session, period: Period) -> list[DistrictFigures]:
             for d in session.exec(select(District).order_by(District.code))]
 
 
-def build(session: Session, period: Period, district: District | None) -> Dashboard:
-    """All the dashboard's figures (the day tables are refreshed first)."""
+def build(session: Session, period: Period, district: District | None, remember: bool = False) -> Dashboard:
+    """All the dashboard's figures (the day tables are refreshed first). `remember`: reuse the summary-table
+    figures this process read since the last refresh (see _Memo); the caller must not change what it gets."""
     rollup.refresh(session)
+    # Only a committed StatLock.refreshed may key what is remembered: not after a refresh in this transaction.
+    memo = _Memo(session) if remember and not session.info.get(rollup.UNCOMMITTED) else _NO_MEMO
     d = district.id if district is not None else None
     return Dashboard(
         period=period, district=district,
-        complaints=complaint_figures(session, period, d),
-        complaints_previous=complaint_figures(session, period.previous(), d),
-        complaints_year_before=complaint_figures(session, period.year_before(), d),
-        categories=top_categories(session, period, d), problems=top_problems(session, period, d),
-        merchants=top_merchants(session, period, d), series=series(session, period, d),
+        complaints=complaint_figures(session, period, d, memo),
+        complaints_previous=complaint_figures(session, period.previous(), d, memo),
+        complaints_year_before=complaint_figures(session, period.year_before(), d, memo),
+        categories=top_categories(session, period, d, memo=memo), problems=top_problems(session, period, d, memo=memo),
+        merchants=top_merchants(session, period, d, memo=memo), series=series(session, period, d, memo),
         inspections=inspection_figures(session, period, d), outreach=outreach_figures(session, period, d),
-        districts=by_district(session, period) if district is None else [])
+        districts=by_district(session, period, memo) if district is None else [])

@@ -105,8 +105,12 @@ def _fill_months(session: Session, month: date | None = None, districts: list[in
         ["month", "district_id", "merchant_id", "n"], sel.group_by(m, C.district_id, C.merchant_id)))
 
 
+UNCOMMITTED = "rollup_uncommitted"   # session.info flag: this transaction changed the summary tables
+
+
 def _lock(session: Session) -> None:
     """Take the refresh lock (SQLite: the write lock; PostgreSQL: the row lock) for this transaction."""
+    session.info[UNCOMMITTED] = True
     if session.execute(update(StatLock).where(StatLock.id == 1)
                        .values(refreshed=StatLock.refreshed + 1)).rowcount == 0:
         session.execute(insert(StatLock).values(id=1, refreshed=1))
@@ -146,6 +150,12 @@ def rebuild(session: Session) -> None:
     _fill(session)
     _fill_months(session)
     session.flush()
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _transaction_ended(session) -> None:
+    session.info.pop(UNCOMMITTED, None)
 
 
 @event.listens_for(OrmSession, "before_flush")
