@@ -41,9 +41,11 @@ def template_for(session: Session, merchant: Merchant | None) -> int | None:
     return template.id if template and template.active else None
 
 
-def district_merchants(session: Session, user: User) -> list[Merchant]:
-    """The merchants an inspector may pick on the form (their district; all for city level), merged ones left out."""
-    stmt = scoped(select(Merchant).where(Merchant.merged_into_id.is_(None)), Merchant.district_id, user)
+def district_merchants(session: Session, user: User) -> list:
+    """The merchants an inspector may pick on the form (their district; all for city level), merged ones left out:
+    rows of (id, name, address, district_id), all the form and merchants.json show (no ORM objects to build)."""
+    stmt = scoped(select(Merchant.id, Merchant.name, Merchant.address, Merchant.district_id)
+                  .where(Merchant.merged_into_id.is_(None)), Merchant.district_id, user)
     return list(session.exec(stmt.order_by(Merchant.name, Merchant.id)))
 
 
