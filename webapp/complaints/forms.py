@@ -17,7 +17,8 @@ def label(obj) -> str:
 
 def category_groups(session: Session) -> list[tuple[str, list[tuple[int, str]]]]:
     """[(group label, [(category id, label)])], in display order."""
-    rows = list(session.exec(select(Category).order_by(Category.position, Category.id)))
+    rows = session.exec(select(Category.id, Category.parent_id, Category.name, Category.name_en)
+                        .order_by(Category.position, Category.id)).all()
     groups = [c for c in rows if c.parent_id is None]
     return [(label(g), [(c.id, label(c)) for c in rows if c.parent_id == g.id]) for g in groups]
 
