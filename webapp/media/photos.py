@@ -327,15 +327,17 @@ def _display_ycbcr(img: Image.Image, size: tuple[int, int], transpose: Image.Tra
     reference (tests/test_photo_speed_quality.py). Luma gets the full LANCZOS in two column
     strips; each thread resizes one strip and one chroma plane.
     """
-    luma, cb, cr = img.split()
+    luma = img.getchannel(0)
     left, right, split = _strips(luma, size, (0.0, 0.0, float(luma.width), float(luma.height)))
 
     def upright(strip: Callable[[], Image.Image]) -> Image.Image:
         return strip().transpose(transpose) if transpose is not None else strip()
 
+    # getchannel holds the GIL but resize does not: taking the chroma planes out on the
+    # threads overlaps each with the other thread's luma strip.
     (luma_left, cb), (luma_right, cr) = _both(
-        lambda: (upright(left), _half_chroma(cb, size, transpose)),
-        lambda: (upright(right), _half_chroma(cr, size, transpose)),
+        lambda: (upright(left), _half_chroma(img.getchannel(1), size, transpose)),
+        lambda: (upright(right), _half_chroma(img.getchannel(2), size, transpose)),
     )
     # Each strip was turned on its own thread: paste it where its box lands once upright.
     luma = Image.new("L", cb.size)
