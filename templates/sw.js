@@ -5,6 +5,9 @@ const CACHE = "xiaobao-shell-" + VERSION;
 const PAGES = {{ pages|list|tojson }};
 const DATA = {{ data|list|tojson }};
 const ASSETS = {{ assets|tojson }};
+// Pages and data only some accounts may open (webapp/shell.py RESTRICTED): fetched for a page that names them.
+const RESTRICTED = {{ restricted|tojson }};
+const OPEN = PAGES.concat(DATA).filter((path) => !RESTRICTED.includes(path));
 
 // The outbox: idb and the shared replay logic (the same files the pages load).
 importScripts(...{{ scripts|tojson }});
@@ -18,12 +21,24 @@ function keep(cache, path) {
   }).catch(() => undefined);
 }
 
+/** The restricted paths an older version of the shell kept: this phone's account may open them. */
+function keptBefore() {
+  return caches.keys().then((keys) => Promise.all(keys
+    .filter((key) => key.startsWith("xiaobao-shell-") && key !== CACHE)
+    .map((key) => caches.open(key).then((old) => Promise.all(RESTRICTED.map((path) =>
+      old.match(path, { ignoreVary: true }).then((hit) => (hit ? path : null))))))))
+    .then((found) => RESTRICTED.filter((path) => found.some((paths) => paths.includes(path))));
+}
+
 self.addEventListener("install", (event) => {
   // Assets strictly (a broken shell must not install); pages one by one, tolerating failures
-  // (a page may need a sign-in, or not exist yet): they are cached again on every visit.
+  // (a page may not answer now): they are cached again on every visit. Restricted pages only where
+  // the older shell had them; otherwise the pages of a signed-in account ask for them ("warm").
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => cache.addAll(ASSETS).then(() => Promise.all(PAGES.concat(DATA).map((p) => keep(cache, p)))))
+      .then((cache) => cache.addAll(ASSETS)
+        .then(keptBefore)
+        .then((kept) => Promise.all(OPEN.concat(kept).map((p) => keep(cache, p)))))
       .then(() => self.skipWaiting())
   );
 });
@@ -43,7 +58,8 @@ self.addEventListener("activate", (event) => {
 });
 
 // Pages ask: "replay" (a record was saved, the page loaded, the network came back, "send now"),
-// and "warm" (cache the shell pages not cached yet, e.g. the inspection form after signing in).
+// and "warm" (cache the shell pages not cached yet, e.g. the inspection form after signing in): the open
+// ones, and of the restricted ones those the page names (the ones its account may open).
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "replay") {
@@ -51,7 +67,8 @@ self.addEventListener("message", (event) => {
     event.waitUntil(Outbox.replayAll({ force: !!data.force }).catch(() => null)
       .then((summary) => { if (port) port.postMessage(summary); }));
   } else if (data.type === "warm") {
-    event.waitUntil(caches.open(CACHE).then((cache) => Promise.all(PAGES.concat(DATA).map((path) =>
+    const allowed = RESTRICTED.filter((path) => Array.isArray(data.paths) && data.paths.includes(path));
+    event.waitUntil(caches.open(CACHE).then((cache) => Promise.all(OPEN.concat(allowed).map((path) =>
       cache.match(path, { ignoreVary: true }).then((hit) => hit || keep(cache, path))))));
   }
 });

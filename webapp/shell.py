@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
 
 from webapp import i18n, workdays
+from webapp.inspections import policy as inspection_policy
+from webapp.outreach import policy as outreach_policy
 from webapp.assets import OUTBOX_SCRIPTS, SHELL_ASSETS, asset_url, shell_version
 from webapp.auth.routes import _safe_next
 from webapp.htmx import redirect, render
@@ -14,6 +16,20 @@ bp = Blueprint("shell", __name__)
 SHELL_PAGES = ("/", "/complaints/new", "/track", "/offline", "/outbox", "/inspections/new", "/events/new")
 # Data the offline forms read (network first, the last copy when offline).
 SHELL_DATA = ("/inspections/merchants.json",)
+# The shell pages and data only some accounts may open, with the same test as their views (tests/test_shell_warm.py
+# holds them to the views' answers). The worker fetches them only for a page that says its account may open them
+# (data-warm-paths), and on an update those an older copy of the shell kept: never a 401 or 403 to fetch again.
+RESTRICTED = {
+    "/inspections/new": inspection_policy.can_create,
+    "/inspections/merchants.json": inspection_policy.can_create,
+    "/events/new": outreach_policy.can_record,
+}
+
+
+@bp.app_template_global()
+def warm_paths(user) -> list[str]:
+    """The restricted shell pages and data this account may open, for its worker to keep."""
+    return [path for path, may_open in RESTRICTED.items() if may_open(user)]
 
 
 @bp.get("/")
@@ -54,6 +70,7 @@ def manifest():
 def service_worker():
     """The service worker, served from the root so it controls every page; never cached by HTTP."""
     body = render_template("sw.js", version=shell_version(), pages=SHELL_PAGES, data=SHELL_DATA,
+                           restricted=list(RESTRICTED),
                            assets=[asset_url(a) for a in SHELL_ASSETS],
                            scripts=[asset_url(a) for a in OUTBOX_SCRIPTS])
     response = make_response(body)

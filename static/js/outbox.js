@@ -584,10 +584,21 @@
       if (c && c.pending + c.login > 0 && navigator.onLine) { requestReplay({}); }
     });
     var box = document.getElementById("outbox-i18n");
-    if (box && box.dataset.warm && swController() && !sessionStorage.getItem("xiaobao-warm-" + box.dataset.warm)) {
-      // Signed-in staff: have the worker keep the offline forms now, not only after they are opened once.
-      sessionStorage.setItem("xiaobao-warm-" + box.dataset.warm, "1");
-      swController().postMessage({ type: "warm" });
+    if (box && box.dataset.warm && !sessionStorage.getItem("xiaobao-warm-" + box.dataset.warm)) {
+      // Signed-in staff: have the worker keep the offline forms now, not only after they are opened once;
+      // only those this account may open (the server lists them), so none answers 401 or 403. On the
+      // phone's first visit the worker takes the page over once installed: ask it then.
+      var warm = function () {
+        if (!swController()) { return false; }
+        sessionStorage.setItem("xiaobao-warm-" + box.dataset.warm, "1");
+        swController().postMessage({ type: "warm", paths: (box.dataset.warmPaths || "").split(" ").filter(Boolean) });
+        return true;
+      };
+      if (!warm() && "serviceWorker" in navigator) {
+        navigator.serviceWorker.addEventListener("controllerchange", function once() {
+          if (warm()) { navigator.serviceWorker.removeEventListener("controllerchange", once); }
+        });
+      }
     }
   }
 
