@@ -1,7 +1,7 @@
 """The app shell: home page, preferences, offline page, manifest and service worker."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, make_response, render_template, request
 
 from webapp import i18n, workdays
 from webapp.inspections import policy as inspection_policy
