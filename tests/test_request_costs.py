@@ -88,11 +88,11 @@ def test_a_repeat_visit_with_nothing_new_writes_nothing(app, client, session, ba
     handling.accept(session, handler, c, 1)
     session.commit()
     page = tracker.get(f"/track/{code}?lang=en").get_data(as_text=True)
-    assert 'id="unread-notice"' in page
+    assert 'id="unread-notice"' in page and page.count('class="new"') == 1   # the update is marked new
     assert seen_at() > first                       # news was read: the time moves on
     assert service.unread_count(session, session.get(type(complaint), complaint.id)) == 0
     again = tracker.get(f"/track/{code}?lang=en").get_data(as_text=True)
-    assert 'id="unread-notice"' not in again
+    assert 'id="unread-notice"' not in again and 'class="new"' not in again
 
 
 def _received(client, query: str = "") -> str:

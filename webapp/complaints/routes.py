@@ -140,14 +140,14 @@ def track():
 
 
 def _detail(complaint: Complaint, errors: dict | None = None, values: dict | None = None, status=200,
-            unread: int = 0):
+            unread: int = 0, seen_before=...):
     session = get_session()
     return render("complaints/detail.html", "complaints/_detail.html", status=status,
                   complaint=complaint, events=service.timeline(session, complaint),
                   photos=service.photos_of(session, complaint), labels=LABELS,
                   is_open=complaint.state in states.OPEN_STATES, clock=clock(complaint, today_shanghai()),
                   can_dispute=service.dispute_open(complaint), unread=unread,
-                  seen_before=complaint.consumer_seen_at,
+                  seen_before=complaint.consumer_seen_at if seen_before is ... else seen_before,
                   errors=errors or {}, values=values or {})
 
 
@@ -161,9 +161,8 @@ def detail(code: str):
         session = get_session()
         unread = service.mark_seen(session, complaint)
         session.commit()
-    response = _detail(complaint, unread=unread)
-    complaint.consumer_seen_at = seen_before
-    return response
+    # The updates new since the previous visit are marked (the visit just recorded is not the previous one).
+    return _detail(complaint, unread=unread, seen_before=seen_before)
 
 
 @bp.post("/track/<code>/info")
