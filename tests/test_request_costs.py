@@ -133,3 +133,15 @@ def test_figures_read_during_a_refresh_are_not_remembered(app, session, base_dat
     session.commit()
     figures.build(session, period, None, remember=True)   # now at a committed count: remembered
     assert figures._Memo._stores.get(session.get_bind())[1]
+
+
+def test_sqlite_keeps_a_pooled_connection_for_every_server_thread(tmp_path):
+    """make run serves with 8 threads: an overflow connection would be opened and closed on every request, and
+    each new SQLite connection re-reads the schema and sets its pragmas."""
+    from webapp.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}")
+    try:
+        assert engine.pool.size() >= 8
+    finally:
+        engine.dispose()
