@@ -20,11 +20,13 @@ translations: $(STAMP)
 setup: $(STAMP) translations
 
 ## Set up, migrate the embedded SQLite database, load the demo city and serve it with waitress.
+## 4 threads: one Python process runs one thread at a time, and on 2 cores 4 threads served every page of
+## bench/throughput.py faster than 8 (less time lost passing the interpreter lock between them); see BENCHMARKS.md.
 run: setup
 	$(VENV)/bin/flask --app webapp migrate
 	$(VENV)/bin/flask --app webapp demo
 	@echo "Serving 消保通 on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(VENV)/bin/waitress-serve --host $(HOST) --port $(PORT) --threads 8 --connection-limit 500 --call webapp:create_app
+	$(VENV)/bin/waitress-serve --host $(HOST) --port $(PORT) --threads 4 --connection-limit 500 --call webapp:create_app
 
 ## Chromium and CJK fonts for the browser tests, PostgreSQL for the second database.
 system-deps:

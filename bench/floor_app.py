@@ -6,7 +6,7 @@ XIAOBAO_FLOOR_PAGES (JSON: {"pages": [{"path", "status", "headers": {name: value
 database work, no session, no templates, no compression: what is left is Flask + waitress serving stored bytes, the
 most any page of ours could reach on this stack.
 
-    XIAOBAO_FLOOR_PAGES=/tmp/pages.json waitress-serve --threads 8 --call bench.floor_app:create_app
+    XIAOBAO_FLOOR_PAGES=/tmp/pages.json waitress-serve --threads 4 --call bench.floor_app:create_app
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Server throughput and latency of five key pages at 32 clients, against the framework's floor.
 
-The production server (waitress, `--threads 8` as `make run`) is started on a fresh demo database; each page is
+The production server (waitress, `--threads 4` as `make run`) is started on a fresh demo database; each page is
 loaded by wrk as the person who uses it, with their session cookie and `Accept-Encoding: gzip` like a phone:
 
     complaint form      GET /complaints/new    a guest
@@ -20,7 +20,7 @@ Then, for telling template / database / framework apart, each page is requested 
 client (no server running): SQL statements per request and the median of 20 of the server-side time, the time in SQL,
 in Jinja rendering, and a gzip estimate.
 
-    python bench/throughput.py [--seconds 10] [--connections 32] [--threads 8] [--engines sqlite,postgresql] [--json]
+    python bench/throughput.py [--seconds 10] [--connections 32] [--threads 4] [--engines sqlite,postgresql] [--json]
 
 PostgreSQL: a scratch database <name>_throughput_<pid> on TEST_DATABASE_URL's server (`source tools/test-db.sh`).
 """
@@ -558,7 +558,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10, help="wrk duration per page per server")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads (make run: 8)")
+    parser.add_argument("--threads", type=int, default=4, help="waitress threads (make run: 4)")
     parser.add_argument("--warmup", type=float, default=2, help="unrecorded wrk seconds before each run (0: none)")
     parser.add_argument("--engines", default="sqlite", help="sqlite, postgresql or both, comma-separated")
     parser.add_argument("--profile", default="slowest",

@@ -10,7 +10,7 @@ from sqlmodel import Session, create_engine
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (pre-ping)."""
     if url.startswith("sqlite"):
-        # As many pooled connections as the server has threads (make run: 8) and more: an overflow connection is
+        # More pooled connections than the server has threads (make run: 4): an overflow connection is
         # opened and closed per request, and a new SQLite connection re-reads the schema and sets its pragmas.
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                pool_size=10, max_overflow=20)
