@@ -493,3 +493,31 @@ def test_demo_registry_codes_are_valid_and_variants_flagged(session, base_data):
     codes = [m.uscc for m in base_data.merchants]
     assert all(uscc.is_valid(c) for c in codes) and len(set(codes)) == len(codes)
     assert len(dedup.open_suspects(session, None)) == 3
+
+
+def test_a_merge_moves_the_merchants_complaint_counts_in_the_summary_tables(session, base_data, pair):
+    from webapp.reports import rollup
+    from webapp.reports.models import ComplaintMonthMerchant
+
+    def by_merchant():
+        totals = {}
+        for row in session.exec(select(ComplaintMonthMerchant)):
+            totals[row.merchant_id] = totals.get(row.merchant_id, 0) + row.n
+        return totals
+
+    source, target = pair
+    rollup.refresh(session)
+    session.commit()
+    before = by_merchant()
+    assert before.get(source.id, 0) == 2
+
+    merge.merge(session, base_data.users["supervisor"], source, target)
+    session.commit()
+    rollup.refresh(session)
+    session.commit()
+    after = by_merchant()
+    assert after.get(source.id, 0) == 0
+    assert after[target.id] == before[target.id] + 2
+    rollup.rebuild(session)
+    session.commit()
+    assert by_merchant() == after

@@ -15,6 +15,7 @@ from webapp.complaints.models import Complaint, ComplaintCluster
 from webapp.inspections.models import Inspection, InspectionTask, RectificationOrder, Sample
 from webapp.merchants import uscc as uscc_rules
 from webapp.merchants.models import DuplicateSuspect, Merchant
+from webapp.reports import rollup
 
 ERRORS = {
     "self": _l("A merchant cannot be merged into itself."),
@@ -110,6 +111,8 @@ def merge(session: Session, actor, source: Merchant, target: Merchant) -> dict[s
     now = utcnow()
     samples = session.exec(select(func.count(Sample.id)).join(Inspection, Inspection.id == Sample.inspection_id)
                            .where(Inspection.merchant_id == source.id)).one()
+    # The summary tables count complaints by merchant: their days are refreshed before they are read again.
+    rollup.log_bulk_change(session, Complaint.merchant_id == source.id)
     counts = {
         "complaints": _move(session, Complaint, source.id, target.id),
         "inspections": _move(session, Inspection, source.id, target.id),
