@@ -145,3 +145,8 @@ def test_sqlite_keeps_a_pooled_connection_for_every_server_thread(tmp_path):
         assert engine.pool.size() >= 8
     finally:
         engine.dispose()
+    # An in-memory database (the 503 test's throwaway app) still gets an engine.
+    memory = make_engine("sqlite://")
+    with memory.connect() as conn:
+        assert conn.exec_driver_sql("select 1").scalar() == 1
+    memory.dispose()

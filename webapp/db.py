@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -10,10 +10,12 @@ from sqlmodel import Session, create_engine
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (pre-ping)."""
     if url.startswith("sqlite"):
-        # More pooled connections than the server has threads (make run: 4): an overflow connection is
-        # opened and closed per request, and a new SQLite connection re-reads the schema and sets its pragmas.
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               pool_size=10, max_overflow=20)
+        # More pooled connections than the server has threads (make run: 4): an overflow connection is opened and
+        # closed per request, and a new SQLite connection re-reads the schema and sets its pragmas. (An in-memory
+        # database has one connection per thread, no pool to size.)
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        pool = {} if in_memory else {"pool_size": 10, "max_overflow": 20}
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
