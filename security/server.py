@@ -73,14 +73,25 @@ def create_database(base_url: str, name: str, template: str | None = None) -> st
     return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
-def drop_database(base_url: str, name: str) -> None:
-    """Drop the PostgreSQL database `name` on base_url's server, closing whatever still uses it."""
+def drop_database(base_url: str, name: str, attempts: int = 15) -> None:
+    """Drop the PostgreSQL database `name` on base_url's server, closing whatever still uses it.
+
+    After a restart an autovacuum worker may be analysing the database: it belongs to no role of ours, so
+    PostgreSQL refuses to terminate it (InsufficientPrivilege, 42501) until it is done, a moment later."""
     from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
 
     admin = _maintenance_engine(base_url)
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(attempts):
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except ProgrammingError as exc:
+                if getattr(exc.orig, "sqlstate", None) != "42501" or attempt == attempts - 1:
+                    raise
+                time.sleep(1)
     finally:
         admin.dispose()
 
